@@ -1,0 +1,127 @@
+"""The labelled corpus: loading with file-and-line errors, and the split by family.
+
+Every example belongs to a *family* (one scenario or phrasing pattern). The
+held-out test split takes whole families, so it measures how the model does
+on phrasings it never saw; the in-distribution test takes examples from the
+training families. The split is a pure function of the family and id names,
+so it is the same on every machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cluewatch.errors import TrainingDataError
+from cluewatch.taxonomy import CATEGORIES
+
+DEFAULT_CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+REQUIRED = ("id", "text", "labels", "family")
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    text: str
+    labels: tuple[str, ...]
+    family: str
+    title: str = ""
+    site_kind: str = ""
+    source: str = ""
+    negative_kind: str | None = None
+
+    @property
+    def scored_text(self) -> str:
+        return f"{self.title}\n{self.text}" if self.title else self.text
+
+    @property
+    def is_clue(self) -> bool:
+        return bool(self.labels)
+
+
+def load_corpus(paths: Iterable[Path]) -> list[Example]:
+    """Read JSONL files (or directories of them); raise on the first bad line with file:line."""
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(path.rglob("*.jsonl")) if path.is_dir() else [path])
+    if not files:
+        raise TrainingDataError(f"no .jsonl files in {', '.join(str(p) for p in paths)}")
+    examples: list[Example] = []
+    seen: dict[str, str] = {}
+    for file in files:
+        with file.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                where = f"{file}:{number}"
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise TrainingDataError(f"{where}: not valid JSON ({exc.msg})") from exc
+                missing = [key for key in REQUIRED if key not in record]
+                if missing:
+                    raise TrainingDataError(f"{where}: missing {', '.join(missing)}")
+                unknown = [c for c in record["labels"] if c not in CATEGORIES]
+                if unknown:
+                    raise TrainingDataError(f"{where}: unknown labels {unknown}")
+                if record["id"] in seen:
+                    raise TrainingDataError(
+                        f"{where}: id {record['id']!r} already used in {seen[record['id']]}"
+                    )
+                seen[record["id"]] = where
+                examples.append(
+                    Example(
+                        id=record["id"],
+                        text=record["text"],
+                        labels=tuple(record["labels"]),
+                        family=record["family"],
+                        title=record.get("title") or "",
+                        site_kind=record.get("site_kind") or "",
+                        source=record.get("source") or "",
+                        negative_kind=record.get("negative_kind"),
+                    )
+                )
+    return examples
+
+
+def corpus_hash(examples: Iterable[Example]) -> str:
+    digest = hashlib.sha256()
+    for ex in sorted(examples, key=lambda e: e.id):
+        digest.update(json.dumps([ex.id, ex.scored_text, ex.labels], ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def _fraction(name: str, salt: str) -> float:
+    value = int(hashlib.sha256(f"{salt}:{name}".encode()).hexdigest()[:8], 16)
+    return value / 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class Splits:
+    train: list[Example]
+    validation: list[Example]
+    test_in_distribution: list[Example]
+    test_held_out: list[Example]
+
+
+def split(examples: list[Example], *, held_out: float = 0.2) -> Splits:
+    """Held-out families for the generalisation test; the rest split 80/10/10 by example."""
+    train: list[Example] = []
+    validation: list[Example] = []
+    test_id: list[Example] = []
+    test_ho: list[Example] = []
+    for ex in examples:
+        if _fraction(ex.family, "family") < held_out:
+            test_ho.append(ex)
+            continue
+        r = _fraction(ex.id, "example")
+        if r < 0.8:
+            train.append(ex)
+        elif r < 0.9:
+            validation.append(ex)
+        else:
+            test_id.append(ex)
+    return Splits(train, validation, test_id, test_ho)

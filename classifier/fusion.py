@@ -1,0 +1,114 @@
+"""Fusion of model probabilities and lexicon matches into one clue score per category.
+
+Per category c a logistic model (format `cluewatch.fusion.v1`):
+
+    p_c = sigmoid(w_model * logit(m_c) + w_strong * S_c + w_medium * M_c + w_weak * W_c
+                  + w_lure * L * any_c + bias)
+
+where m_c is the transformer's probability, S/M/W count the category's strong,
+medium and weak matches (capped at 2, 3 and 3), L is 1 when the post carries
+a contact lure or contact entity, and any_c is 1 when the category has a match.
+The model term lets the classifier veto jargon quoted in news and bulletins;
+the lexicon terms lift posts the model is unsure of. `cluewatch train` fits
+the weights on the validation split; `DEFAULT_PARAMS` are used until then.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from cluewatch.taxonomy import CATEGORIES
+
+FORMAT = "cluewatch.fusion.v1"
+FEATURES = ("model", "strong", "medium", "weak", "lure", "bias")
+DEFAULT_PARAMS: dict[str, float] = {
+    "model": 1.0,
+    "strong": 2.6,
+    "medium": 1.2,
+    "weak": 0.6,
+    "lure": 0.6,
+    "bias": -0.3,
+}
+CAPS = {"strong": 2, "medium": 3, "weak": 3}
+
+
+@dataclass(frozen=True)
+class MatchCounts:
+    strong: int = 0
+    medium: int = 0
+    weak: int = 0
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def features(model_prob: float, counts: MatchCounts, lure: bool) -> list[float]:
+    any_match = counts.strong + counts.medium + counts.weak > 0
+    return [
+        _logit(model_prob),
+        min(counts.strong, CAPS["strong"]),
+        min(counts.medium, CAPS["medium"]),
+        min(counts.weak, CAPS["weak"]),
+        1.0 if (lure and any_match) else 0.0,
+        1.0,
+    ]
+
+
+class Fusion:
+    """Per-category fusion weights; `params[c]` maps each feature name to its weight."""
+
+    def __init__(self, params: dict[str, dict[str, float]] | None = None) -> None:
+        params = params or {}
+        self.params = {c: {**DEFAULT_PARAMS, **params.get(c, {})} for c in CATEGORIES}
+
+    def fuse(
+        self, model_probs: Sequence[float], counts: dict[str, MatchCounts], lure: bool
+    ) -> list[float]:
+        out: list[float] = []
+        for index, category in enumerate(CATEGORIES):
+            x = features(float(model_probs[index]), counts.get(category, MatchCounts()), lure)
+            w = self.params[category]
+            z = sum(w[name] * value for name, value in zip(FEATURES, x, strict=True))
+            out.append(1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0))))
+        return out
+
+    def to_dict(self) -> dict[str, object]:
+        return {"format": FORMAT, "params": self.params}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object] | None) -> Fusion:
+        if not data:
+            return cls()
+        params = data.get("params")
+        return cls(params if isinstance(params, dict) else None)
+
+
+def fit_logistic(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], *, l2: float = 1.0, steps: int = 50
+) -> npt.NDArray[np.float64]:
+    """L2-regularised logistic regression by Newton's method (bias unpenalised)."""
+    w = np.array([DEFAULT_PARAMS[name] for name in FEATURES], dtype=np.float64)
+    penalty = np.full(len(w), l2)
+    penalty[-1] = 1e-6
+    for _ in range(steps):
+        z = np.clip(x @ w, -40, 40)
+        p = 1 / (1 + np.exp(-z))
+        gradient = x.T @ (p - y) + penalty * (w - _prior())
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    return w
+
+
+def _prior() -> npt.NDArray[np.float64]:
+    # Shrink toward the hand-set defaults rather than zero: few examples per category.
+    return np.array([DEFAULT_PARAMS[name] for name in FEATURES], dtype=np.float64)

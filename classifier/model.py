@@ -1,0 +1,125 @@
+"""The transformer classifier: loading a model directory and batched prediction.
+
+A model directory is a Hugging Face checkpoint (`config.json`,
+`model.safetensors`, `tokenizer.json`) plus `cluewatch_model.json`, which
+records the model's version, labels, window length, the hash of its training
+data, the lexicon version it was fused with, its fusion parameters and its
+metrics. Any local BERT-style checkpoint fine-tuned by `cluewatch train`
+loads the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from cluewatch.errors import ModelLoadError
+from cluewatch.taxonomy import CATEGORIES
+from lexicon.normalize import normalize
+
+MODEL_META = "cluewatch_model.json"
+# Long texts are cut into windows of the model's length; beyond this many
+# windows the rest of the text is left to the lexicon, which scans it all.
+MAX_WINDOWS = 8
+
+
+def model_input(text: str) -> str:
+    """The model reads the lexicon's `full` view: full-width folded, simplified, lower case."""
+    return normalize(text).full
+
+
+@dataclass
+class ModelMeta:
+    version: str
+    labels: list[str]
+    max_length: int
+    training_data_hash: str = ""
+    lexicon_version: str = ""
+    base_model: str | None = None
+    fusion: dict[str, Any] = field(default_factory=dict)
+    thresholds: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+
+    @classmethod
+    def read(cls, directory: Path) -> ModelMeta:
+        path = directory / MODEL_META
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(**data)
+        except (OSError, ValueError, TypeError) as exc:
+            raise ModelLoadError(
+                f"{path}: cannot read model metadata ({exc}); retrain with `cluewatch train` "
+                "or point CLUEWATCH_MODEL_DIR at a complete model directory"
+            ) from exc
+
+    def write(self, directory: Path) -> None:
+        (directory / MODEL_META).write_text(
+            json.dumps(self.__dict__, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+
+
+class TextClassifier:
+    """A loaded multi-label classifier: texts in, a probability per category out."""
+
+    def __init__(self, directory: Path, *, batch_size: int = 32) -> None:
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        self.directory = Path(directory)
+        if not self.directory.is_dir():
+            raise ModelLoadError(
+                f"{self.directory}: model directory not found; run `make setup` or "
+                "`cluewatch train --out DIR` and set CLUEWATCH_MODEL_DIR"
+            )
+        self.meta = ModelMeta.read(self.directory)
+        if list(self.meta.labels) != list(CATEGORIES):
+            raise ModelLoadError(
+                f"{self.directory}: model labels {self.meta.labels} do not match the taxonomy"
+            )
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(str(self.directory))
+            self.model = AutoModelForSequenceClassification.from_pretrained(str(self.directory))
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelLoadError(f"{self.directory}: cannot load the model ({exc})") from exc
+        self.model.eval()
+        self._torch = torch
+        self.batch_size = batch_size
+        self.version = self.meta.version
+
+    def predict(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Probabilities, shape (len(texts), 7), columns in `CATEGORIES` order."""
+        if not texts:
+            return np.zeros((0, len(CATEGORIES)), dtype=np.float32)
+        width = self.meta.max_length - 2
+        windows: list[str] = []
+        owner: list[int] = []
+        for index, text in enumerate(texts):
+            prepared = model_input(text[: width * MAX_WINDOWS]) or " "
+            for start in range(0, min(len(prepared), width * MAX_WINDOWS), width):
+                windows.append(prepared[start : start + width])
+                owner.append(index)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+        probs = np.zeros((len(windows), len(CATEGORIES)), dtype=np.float32)
+        torch = self._torch
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                batch = order[start : start + self.batch_size]
+                encoded = self.tokenizer(
+                    [windows[i] for i in batch],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.meta.max_length,
+                    return_tensors="pt",
+                )
+                logits = self.model(**encoded).logits
+                probs[batch] = torch.sigmoid(logits).float().numpy()
+        out = np.zeros((len(texts), len(CATEGORIES)), dtype=np.float32)
+        np.maximum.at(out, np.asarray(owner), probs)
+        return out

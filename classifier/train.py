@@ -1,0 +1,291 @@
+"""Training: a small BERT-style model from scratch, or fine-tuning a local checkpoint.
+
+`train()` loads the corpus, splits it by family, trains with per-epoch
+validation (keeping the best epoch), fits the fusion weights on the
+validation split, evaluates lexicon-only, model-only and fused scores on both
+test splits, and writes a complete model directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classifier.corpus import DEFAULT_CORPUS, Example, corpus_hash, load_corpus, split
+from classifier.evaluate import label_matrix, metrics
+from classifier.fusion import FEATURES, Fusion, MatchCounts, features, fit_logistic
+from classifier.model import ModelMeta, TextClassifier, model_input
+from classifier.tokenizer import build_vocab, make_tokenizer
+from cluewatch.errors import ModelLoadError, TrainingDataError
+from cluewatch.taxonomy import CATEGORIES
+from lexicon import Matcher, load_data
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    hidden_size: int = 128
+    layers: int = 2
+    heads: int = 2
+    intermediate_size: int = 256
+    max_length: int = 128
+    epochs: int = 12
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    fine_tune_learning_rate: float = 5e-5
+    seed: int = 20261123
+    name: str = "cluewatch-charbert"
+
+
+def _set_seed(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _build_model(
+    config: TrainConfig, base_model: Path | None, texts: Sequence[str]
+) -> tuple[Any, Any]:
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, BertConfig
+
+    labels = {i: c for i, c in enumerate(CATEGORIES)}
+    if base_model is not None:
+        if not (base_model / "config.json").is_file():
+            raise ModelLoadError(f"{base_model}: not a Hugging Face checkpoint (no config.json)")
+        tokenizer = AutoTokenizer.from_pretrained(str(base_model))
+        model = AutoModelForSequenceClassification.from_pretrained(
+            str(base_model),
+            num_labels=len(CATEGORIES),
+            problem_type="multi_label_classification",
+            id2label=labels,
+            label2id={c: i for i, c in labels.items()},
+            ignore_mismatched_sizes=True,
+        )
+        return tokenizer, model
+    vocab = build_vocab(texts)
+    tokenizer = make_tokenizer(vocab, max_length=config.max_length)
+    bert = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=config.hidden_size,
+        num_hidden_layers=config.layers,
+        num_attention_heads=config.heads,
+        intermediate_size=config.intermediate_size,
+        max_position_embeddings=config.max_length,
+        type_vocab_size=1,
+        pad_token_id=0,
+        num_labels=len(CATEGORIES),
+        problem_type="multi_label_classification",
+        id2label=labels,
+        label2id={c: i for i, c in labels.items()},
+    )
+    from transformers import BertForSequenceClassification
+
+    return tokenizer, BertForSequenceClassification(bert)
+
+
+def _batches(
+    n: int, lengths: Sequence[int], batch_size: int, rng: random.Random
+) -> list[list[int]]:
+    """Length-bucketed batches in random order: little padding, still shuffled."""
+    order = sorted(range(n), key=lambda i: (lengths[i], rng.random()))
+    batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _predict(model: Any, tokenizer: Any, texts: Sequence[str], max_length: int) -> np.ndarray:
+    import torch
+
+    model.eval()
+    out = np.zeros((len(texts), len(CATEGORIES)), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    with torch.inference_mode():
+        for start in range(0, len(order), 64):
+            batch = order[start : start + 64]
+            enc = tokenizer(
+                [texts[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                return_tensors="pt",
+            )
+            out[batch] = torch.sigmoid(model(**enc).logits).numpy()
+    return out
+
+
+def train(
+    *,
+    data: Sequence[Path] = (DEFAULT_CORPUS,),
+    out_dir: Path,
+    base_model: Path | None = None,
+    config: TrainConfig | None = None,
+    progress: Callable[[str], None] = log.info,
+    show_bar: bool = False,
+) -> ModelMeta:
+    import torch
+
+    config = config or TrainConfig()
+    _set_seed(config.seed)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    examples = load_corpus(data)
+    splits = split(examples)
+    if not splits.train or not splits.validation:
+        raise TrainingDataError(f"too few examples to train ({len(examples)} in {list(data)})")
+    progress(
+        f"corpus: {len(examples)} examples; train {len(splits.train)}, validation "
+        f"{len(splits.validation)}, test in-distribution {len(splits.test_in_distribution)}, "
+        f"test held-out families {len(splits.test_held_out)}"
+    )
+    train_texts = [model_input(ex.scored_text) for ex in splits.train]
+    val_texts = [model_input(ex.scored_text) for ex in splits.validation]
+    tokenizer, model = _build_model(config, base_model, train_texts)
+    max_length = config.max_length
+    y_train = torch.tensor(label_matrix(splits.train), dtype=torch.float32)
+    lr = config.fine_tune_learning_rate if base_model else config.learning_rate
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    rng = random.Random(config.seed)
+    lengths = [len(t) for t in train_texts]
+    steps_per_epoch = (len(train_texts) + config.batch_size - 1) // config.batch_size
+    total_steps = steps_per_epoch * config.epochs
+    warmup = max(1, total_steps // 10)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda step: min(
+            (step + 1) / warmup, max(0.0, (total_steps - step) / (total_steps - warmup))
+        ),
+    )
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    best_f1, best_state, best_epoch = -1.0, None, 0
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        batches = _batches(len(train_texts), lengths, config.batch_size, rng)
+        iterator: Any = batches
+        if show_bar:
+            from tqdm import tqdm
+
+            iterator = tqdm(batches, desc=f"epoch {epoch}/{config.epochs}", unit="batch")
+        total = 0.0
+        for batch in iterator:
+            enc = tokenizer(
+                [train_texts[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                return_tensors="pt",
+            )
+            logits = model(**enc).logits
+            loss = loss_fn(logits, y_train[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            total += float(loss)
+        val_probs = _predict(model, tokenizer, val_texts, max_length)
+        val = metrics(splits.validation, val_probs.astype(np.float64), 0.5)
+        progress(
+            f"epoch {epoch}: loss {total / max(1, len(batches)):.4f}, validation macro F1 "
+            f"{val['macro_f1']:.3f}, clue F1 {val['clue_vs_benign']['f1']:.3f}"
+        )
+        if val["macro_f1"] > best_f1:
+            best_f1, best_epoch = val["macro_f1"], epoch
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    progress(f"best epoch {best_epoch} (validation macro F1 {best_f1:.3f})")
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(out_dir), safe_serialization=True)
+    tokenizer.save_pretrained(str(out_dir))
+    lexicon = Matcher(load_data())
+    weights = (out_dir / "model.safetensors").read_bytes()
+    meta = ModelMeta(
+        version=f"{config.name}@{hashlib.sha256(weights).hexdigest()[:12]}",
+        labels=list(CATEGORIES),
+        max_length=max_length,
+        training_data_hash=corpus_hash(examples),
+        lexicon_version=lexicon.version,
+        base_model=str(base_model) if base_model else None,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    meta.write(out_dir)
+    classifier = TextClassifier(out_dir)
+    fusion = fit_fusion(classifier, lexicon, splits.validation)
+    meta.fusion = fusion.to_dict()
+    meta.metrics = {
+        "best_epoch": best_epoch,
+        "in_distribution": evaluate_all(classifier, lexicon, fusion, splits.test_in_distribution),
+        "held_out_families": evaluate_all(classifier, lexicon, fusion, splits.test_held_out),
+    }
+    meta.write(out_dir)
+    return meta
+
+
+def _counts_and_lure(lexicon: Matcher, text: str) -> tuple[dict[str, MatchCounts], bool]:
+    analysis = lexicon.analyze(text)
+    counts: dict[str, MatchCounts] = {}
+    for category in CATEGORIES:
+        weights = [m.weight for m in analysis.matches if m.category == category]
+        counts[category] = MatchCounts(
+            weights.count("strong"), weights.count("medium"), weights.count("weak")
+        )
+    lure = any(h.kind == "contact" for h in analysis.lures) or any(
+        e.kind in ("phone", "wechat", "qq", "telegram") for e in analysis.entities
+    )
+    return counts, lure
+
+
+def fit_fusion(classifier: TextClassifier, lexicon: Matcher, examples: Sequence[Example]) -> Fusion:
+    texts = [ex.scored_text for ex in examples]
+    probs = classifier.predict(texts)
+    y = label_matrix(examples)
+    rows = [_counts_and_lure(lexicon, text) for text in texts]
+    params: dict[str, dict[str, float]] = {}
+    for index, category in enumerate(CATEGORIES):
+        x = np.array(
+            [
+                features(float(probs[i, index]), rows[i][0][category], rows[i][1])
+                for i in range(len(texts))
+            ],
+            dtype=np.float64,
+        )
+        w = fit_logistic(x, y[:, index].astype(np.float64))
+        params[category] = {name: round(float(v), 4) for name, v in zip(FEATURES, w, strict=True)}
+    return Fusion(params)
+
+
+def evaluate_all(
+    classifier: TextClassifier, lexicon: Matcher, fusion: Fusion, examples: Sequence[Example]
+) -> dict[str, Any]:
+    """Lexicon-only, model-only and fused metrics on `examples`."""
+    from lexicon import category_evidence
+
+    if not examples:
+        return {}
+    texts = [ex.scored_text for ex in examples]
+    model_probs = classifier.predict(texts).astype(np.float64)
+    lexicon_probs = np.zeros_like(model_probs)
+    fused = np.zeros_like(model_probs)
+    for row, text in enumerate(texts):
+        analysis = lexicon.analyze(text)
+        evidence = category_evidence(analysis.matches)
+        for index, category in enumerate(CATEGORIES):
+            lexicon_probs[row, index] = evidence.get(category, 0.0)
+        counts, lure = _counts_and_lure(lexicon, text)
+        fused[row] = fusion.fuse(model_probs[row], counts, lure)
+    return {
+        "lexicon_only": metrics(examples, lexicon_probs, 0.5),
+        "model_only": metrics(examples, model_probs, 0.5),
+        "fused": metrics(examples, fused, 0.5),
+    }

@@ -1,0 +1,83 @@
+"""Every error an operator can see, with a stable code and what to do about it.
+
+Codes are stable: an operator reports "E012" rather than a traceback. Add new
+codes at the end of a range; never reuse or renumber one.
+"""
+
+from __future__ import annotations
+
+
+class CluewatchError(Exception):
+    """An error meant for the operator: a code, what is wrong and where, what to do."""
+
+    code = "E000"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"{self.code}: {message}")
+        self.message = message
+
+
+# E001-E019: configuration and settings
+class ConfigError(CluewatchError):
+    code = "E001"
+
+
+class SiteConfigError(CluewatchError):
+    """A site YAML file is invalid; the message names the file, key and reason."""
+
+    code = "E002"
+
+
+# E020-E039: lexicon data
+class LexiconDataError(CluewatchError):
+    """A lexicon data file is invalid; the message names the file, line and reason."""
+
+    code = "E020"
+
+
+# E040-E059: classifier and model
+class ModelLoadError(CluewatchError):
+    """The model directory is missing or corrupt; the message names the path."""
+
+    code = "E040"
+
+
+class TrainingDataError(CluewatchError):
+    code = "E041"
+
+
+# E060-E079: store
+class StoreError(CluewatchError):
+    code = "E060"
+
+
+class ValidationFailed(CluewatchError):
+    """A record was rejected at the store boundary."""
+
+    code = "E061"
+
+
+class NotFound(CluewatchError):
+    code = "E062"
+
+
+class ConflictError(CluewatchError):
+    """A concurrent change won: reload and try again."""
+
+    code = "E063"
+
+
+class LifecycleError(CluewatchError):
+    """A clue state change that the register -> analyse -> transfer -> feedback chain forbids."""
+
+    code = "E064"
+
+
+# E080-E099: crawling
+class CrawlError(CluewatchError):
+    code = "E080"
+
+
+# E100-E119: review app and users
+class AuthError(CluewatchError):
+    code = "E100"

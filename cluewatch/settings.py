@@ -1,0 +1,93 @@
+"""All settings in one place: name, default and help. The environment is read here alone.
+
+Build a `Settings` in `main()` or an app factory and pass it down; nothing reads
+the environment at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL_DIR = PACKAGE_ROOT / "classifier" / "models" / "default"
+DEFAULT_SITES_DIR = PACKAGE_ROOT / "crawler" / "sites"
+
+
+class Settings(BaseSettings):
+    """cluewatch settings, read from `CLUEWATCH_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="CLUEWATCH_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("cluewatch-data"),
+        description="Directory for the SQLite store, evidence, crawl job state and keys.",
+    )
+    db_path: Path | None = Field(
+        default=None,
+        description="SQLite store file; defaults to DATA_DIR/cluewatch.db.",
+    )
+    es_url: str | None = Field(
+        default=None,
+        description="Elasticsearch URL; when set, the Elasticsearch backend is used instead of SQLite.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL; when set, crawler processes share one queue and dupefilter.",
+    )
+    model_dir: Path = Field(
+        default=DEFAULT_MODEL_DIR,
+        description="Classifier model directory (the shipped default, or any `cluewatch train` output).",
+    )
+    sites_dir: Path = Field(
+        default=DEFAULT_SITES_DIR,
+        description="Directory of site YAML files, one per crawled site.",
+    )
+    flag_threshold: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Clue score at or above which a post enters the review queue.",
+    )
+    sandbox_url: str = Field(
+        default="http://127.0.0.1:8601",
+        description="Base URL of the sandbox web; site files refer to it as ${SANDBOX}.",
+    )
+    user_agent: str = Field(
+        default="cluewatch/0.1 (+patrol crawler; contact: set CLUEWATCH_CRAWL_CONTACT)",
+        description="User-Agent sent by the crawler.",
+    )
+    crawl_contact: str = Field(
+        default="",
+        description="Contact (e-mail or URL) appended to the User-Agent so site owners can reach the operator.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key signing review-app sessions; generated into DATA_DIR/secret_key when unset.",
+    )
+    session_hours: float = Field(
+        default=8.0, gt=0, description="Review-app session lifetime in hours."
+    )
+    host: str = Field(default="127.0.0.1", description="Address the review app listens on.")
+    port: int = Field(default=8000, description="Port the review app listens on.")
+
+    @field_validator("es_url", "redis_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def store_path(self) -> Path:
+        return self.db_path or self.data_dir / "cluewatch.db"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
+
+    @property
+    def full_user_agent(self) -> str:
+        if self.crawl_contact:
+            return f"cluewatch/0.1 (+patrol crawler; contact: {self.crawl_contact})"
+        return self.user_agent

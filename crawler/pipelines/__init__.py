@@ -1,0 +1,1 @@
+"""Item pipelines, one stage per file; their order is set in `crawler.settings.ITEM_PIPELINES`."""

@@ -1,0 +1,33 @@
+"""The store and scorer a crawl shares between its pipeline stages, built once per crawler."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from scrapy.crawler import Crawler
+
+from classifier.scorer import Scorer
+from index.sqlite import SQLiteStore
+
+_SHARED: WeakKeyDictionary[Crawler, dict[str, Any]] = WeakKeyDictionary()
+
+
+def open_store(crawler: Crawler) -> SQLiteStore:
+    shared = _SHARED.setdefault(crawler, {})
+    if "store" not in shared:
+        shared["store"] = SQLiteStore(Path(crawler.settings.get("CLUEWATCH_STORE_PATH")))
+    store: SQLiteStore = shared["store"]
+    return store
+
+
+def open_scorer(crawler: Crawler) -> Scorer:
+    shared = _SHARED.setdefault(crawler, {})
+    if "scorer" not in shared:
+        shared["scorer"] = Scorer.from_paths(
+            model_dir=Path(crawler.settings.get("CLUEWATCH_MODEL_DIR")),
+            threshold=crawler.settings.getfloat("CLUEWATCH_FLAG_THRESHOLD"),
+        )
+    scorer: Scorer = shared["scorer"]
+    return scorer

@@ -1,0 +1,69 @@
+"""Request dependencies: the app's services, the current session, role and CSRF checks."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from fastapi import HTTPException, Request
+from fastapi.templating import Jinja2Templates
+
+from cluewatch.settings import Settings
+from index.sqlite import SQLiteStore
+from review_app.auth import LoginThrottle, Session, Sessions
+
+SESSION_COOKIE = "cw_session"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: SQLiteStore
+    sessions: Sessions
+    throttle: LoginThrottle
+    templates: Jinja2Templates
+
+
+def services(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+class LoginRequired(Exception):
+    """Raised for pages (not the API) when no valid session exists; handled by a redirect."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+def page_session(request: Request) -> Session:
+    session = services(request).sessions.get(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        raise LoginRequired(request.url.path)
+    return session
+
+
+def api_session(request: Request) -> Session:
+    session = services(request).sessions.get(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        raise HTTPException(status_code=401, detail="未登录或会话已过期 (login required)")
+    return session
+
+
+def check_csrf(session: Session, token: str | None) -> None:
+    if not token or not hmac.compare_digest(token, session.csrf):
+        raise HTTPException(
+            status_code=403, detail="CSRF 校验失败，请刷新页面后重试 (invalid CSRF token)"
+        )
+
+
+def require_role(session: Session, roles: frozenset[str]) -> None:
+    if session.user.role not in roles:
+        raise HTTPException(status_code=403, detail="无权执行此操作 (role not allowed)")
+
+
+def safe_next(path: str | None) -> str:
+    """Only same-site relative paths: no scheme, no host, no '//' or backslash tricks."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path

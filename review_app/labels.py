@@ -1,0 +1,38 @@
+"""Chinese labels the pages show for states, verdicts and techniques."""
+
+from __future__ import annotations
+
+STATE_NAMES_ZH = {
+    "unflagged": "未标记",
+    "registered": "已登记",
+    "escalated": "已上报",
+    "needs_info": "待补充",
+    "confirmed": "已确认线索",
+    "dismissed": "已排除",
+    "transferred": "已移交",
+    "feedback": "已反馈",
+}
+
+VERDICT_NAMES_ZH = {
+    "confirm": "确认线索",
+    "dismiss": "排除",
+    "escalate": "上报主管",
+    "needs_info": "需补充信息",
+}
+
+TECHNIQUE_NAMES_ZH = {
+    "plain": "原词",
+    "symbol_insert": "插入符号",
+    "zero_width": "零宽字符",
+    "repeat": "重复字",
+    "traditional": "繁体",
+    "fullwidth": "全角",
+    "case": "大小写",
+    "emoji": "表情符号",
+    "homophone": "同音字",
+    "pinyin": "拼音",
+    "initials": "首字母",
+    "split_char": "拆字",
+}
+
+WEIGHT_NAMES_ZH = {"strong": "强", "medium": "中", "weak": "弱"}

@@ -1,0 +1,74 @@
+"""Login and logout."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from review_app.auth import check_password
+from review_app.deps import SESSION_COOKIE, safe_next, services
+
+router = APIRouter()
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    svc = services(request)
+    return svc.templates.TemplateResponse(
+        request, "login.html", {"next": safe_next(next), "error": None, "session": None}
+    )
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    svc = services(request)
+    address = request.client.host if request.client else "?"
+    keys = (f"user:{username}", f"addr:{address}")
+    error = None
+    if svc.throttle.blocked(*keys):
+        error = "登录失败次数过多，请 5 分钟后再试。"
+    else:
+        user = svc.store.get_user(username)
+        if user is None or user.disabled or not check_password(user, password):
+            svc.throttle.fail(*keys)
+            error = "用户名或密码错误。"
+        else:
+            svc.throttle.clear(*keys)
+            old = request.cookies.get(SESSION_COOKIE)
+            if old:
+                svc.sessions.end(old)
+            session = svc.sessions.create(user)
+            response = RedirectResponse(safe_next(next), status_code=303)
+            response.set_cookie(
+                SESSION_COOKIE,
+                session.id,
+                httponly=True,
+                samesite="strict",
+                max_age=int(svc.settings.session_hours * 3600),
+                secure=request.url.scheme == "https",
+            )
+            return response
+    return svc.templates.TemplateResponse(
+        request,
+        "login.html",
+        {"next": safe_next(next), "error": error, "session": None},
+        status_code=401 if error and "错误" in error else 429,
+    )
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    svc = services(request)
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        svc.sessions.end(session_id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
