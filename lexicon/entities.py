@@ -29,7 +29,7 @@ _SEP = r"[\s\-‐‑–—.·・_/|*]{0,3}"
 # Mainland mobile numbers: 1[3-9] then nine digits, each optionally separated.
 _PHONE = re.compile(rf"(?<![0-9])1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}(?![0-9])")
 _WECHAT = re.compile(
-    r"(?:微信|威信|薇信|徽信|维信|v信|vx|wx|weixin|wechat|vx号|(?:加|\+)\s*v(?![a-z]))"
+    r"(?:微信|威信|薇信|徽信|维信|v信|vx|wx|weixin|wechat|vx号|(?:加|\+|➕)\s*v(?![a-z]))"
     r"\s*(?:号|号码|id)?\s*[:：=]?\s*([a-z][-_a-z0-9]{5,19})(?![-_a-z0-9])"
 )
 _QQ = re.compile(

@@ -20,7 +20,9 @@ Weights after context:
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -31,6 +33,8 @@ from lexicon.entities import CONTEXT_KIND, EntityHit, extract_entities
 from lexicon.normalize import EMOJI_MEANINGS, Normalized, is_han, normalize, spell_term, tables
 
 _HANDLE_KINDS = frozenset({"phone", "wechat", "qq", "telegram"})
+# Reported per text: more would not help an analyst and would let hostile input cost time.
+MAX_MATCHES = 500
 MAX_GAP = 3  # original characters allowed between two characters of a term
 DEFAULT_REQUIRES = ("money", "contact", "baby", "term")
 _DEMOTE = {"strong": "medium", "medium": "weak", "weak": "weak"}
@@ -256,33 +260,51 @@ class Matcher:
         entities: list[EntityHit],
         unless_spans: list[tuple[str, int, int]],
     ) -> tuple[list[TermMatch], list[TermMatch]]:
-        context: list[tuple[str, int, int]] = [(h.kind, h.start, h.end) for h in lures]
+        context = _SpanIndex([(h.kind, h.start, h.end) for h in lures])
         context.extend(
             (CONTEXT_KIND[h.kind], h.start, h.end) for h in entities if h.kind in CONTEXT_KIND
+        )
+        negatives = _SpanIndex(unless_spans)
+        anchors = _SpanIndex(
+            [(other.term, other.start, other.end) for other, _, needs in candidates if not needs]
         )
         kept: list[TermMatch] = []
         suppressed: list[TermMatch] = []
         for match, term, needs in candidates:
             lo, hi = match.start - term.window, match.end + term.window
-            if term.unless and any(
-                word in term.unless and b > lo and a < hi for word, a, b in unless_spans
-            ):
+            if term.unless and negatives.any_in(lo, hi, lambda word: word in term.unless):
                 suppressed.append(match)
                 continue
             if needs:
                 required = set(term.requires or DEFAULT_REQUIRES)
-                ok = any(kind in required and b > lo and a < hi for kind, a, b in context)
+                ok = context.any_in(lo, hi, required.__contains__)
                 if not ok and "term" in required:
-                    ok = any(
-                        other.term != match.term and other.end > lo and other.start < hi
-                        for other, _, other_needs in candidates
-                        if not other_needs
-                    )
+                    ok = anchors.any_in(lo, hi, lambda other: other != match.term)
                 if not ok:
                     suppressed.append(match)
                     continue
             kept.append(match)
-        return _resolve_overlaps(kept), suppressed
+        return _resolve_overlaps(kept)[:MAX_MATCHES], suppressed[:MAX_MATCHES]
+
+
+class _SpanIndex:
+    """Labelled spans sorted by start, for "is there one of these within the window" queries."""
+
+    # Lures, entities and terms are short; a span longer than this is still found, just later.
+    LONGEST = 64
+
+    def __init__(self, spans: list[tuple[str, int, int]]) -> None:
+        self.spans = sorted(spans, key=lambda s: s[1])
+        self.starts = [s[1] for s in self.spans]
+
+    def extend(self, spans: Iterable[tuple[str, int, int]]) -> None:
+        self.spans = sorted([*self.spans, *spans], key=lambda s: s[1])
+        self.starts = [s[1] for s in self.spans]
+
+    def any_in(self, lo: int, hi: int, accept: Callable[[str], bool]) -> bool:
+        first = bisect_left(self.starts, lo - self.LONGEST)
+        last = bisect_left(self.starts, hi)
+        return any(end > lo and accept(label) for label, _, end in self.spans[first:last])
 
 
 def _resolve_overlaps(matches: list[TermMatch]) -> list[TermMatch]:
@@ -292,11 +314,18 @@ def _resolve_overlaps(matches: list[TermMatch]) -> list[TermMatch]:
         by_category[match.category].append(match)
     out: list[TermMatch] = []
     for group in by_category.values():
-        group.sort(key=lambda m: (-(m.end - m.start), -WEIGHT_RANK[m.weight], m.start))
+        group.sort(key=lambda m: (m.start, -(m.end - m.start), -WEIGHT_RANK[m.weight]))
         chosen: list[TermMatch] = []
         for match in group:
-            if all(match.end <= c.start or match.start >= c.end for c in chosen):
-                chosen.append(match)
+            if chosen and match.start < chosen[-1].end:
+                last = chosen[-1]
+                if (match.end - match.start, WEIGHT_RANK[match.weight]) > (
+                    last.end - last.start,
+                    WEIGHT_RANK[last.weight],
+                ):
+                    chosen[-1] = match
+                continue
+            chosen.append(match)
         out.extend(chosen)
     out.sort(key=lambda m: (m.start, m.end, m.category))
     return out

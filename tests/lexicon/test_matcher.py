@@ -1,0 +1,152 @@
+"""The matcher on a small fixture lexicon: techniques, context rules, offsets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cluewatch.errors import LexiconDataError
+from lexicon import Matcher, load_data
+from lexicon.normalize import normalize
+
+FIXTURE = Path(__file__).parent / "fixture_data"
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(load_data([FIXTURE]))
+
+
+def found(matcher: Matcher, text: str) -> list[tuple[str, str, str]]:
+    analysis = matcher.analyze(text)
+    for m in analysis.matches:
+        assert text[m.start : m.end] == m.surface
+    return [(m.term, m.weight, m.technique) for m in analysis.matches]
+
+
+@pytest.mark.parametrize(
+    ("text", "technique"),
+    [
+        ("专业代孕机构", "plain"),
+        ("专业代*孕机构", "symbol_insert"),
+        ("专业代 | 孕机构", "symbol_insert"),
+        ("专业代\u200b孕机构", "zero_width"),
+        ("专业代代孕孕机构", "repeat"),
+        ("专业代怀机构", "plain"),
+        ("专业dai yun机构", "pinyin"),
+        ("专业ＤＡＩＹＵＮ机构", "pinyin"),
+    ],
+)
+def test_strong_term_found_through_obfuscation(matcher: Matcher, text: str, technique: str) -> None:
+    assert ("代孕", "strong", technique) in found(matcher, text)
+
+
+def test_gap_between_characters_is_bounded(matcher: Matcher) -> None:
+    assert found(matcher, "代——————孕") == []
+
+
+def test_homophone_needs_context_and_is_demoted(matcher: Matcher) -> None:
+    assert found(matcher, "带孕妇去医院检查") == []
+    assert found(matcher, "找带孕的私聊 加微信") == [("代孕", "medium", "homophone")]
+
+
+def test_initials_only_with_context_and_outside_words(matcher: Matcher) -> None:
+    assert found(matcher, "DY") == []
+    assert found(matcher, "study yoga 加微信") == []
+    assert ("代孕", "strong", "initials") in found(matcher, "DY 加微信 fake_dy_01")
+
+
+def test_weak_term_counts_only_with_its_context(matcher: Matcher) -> None:
+    assert found(matcher, "送养") == []
+    assert found(matcher, "送養男嬰 紅包") == [("送养", "weak", "traditional")]
+
+
+def test_negative_context_suppresses_weak_term(matcher: Matcher) -> None:
+    assert found(matcher, "免费送养猫咪 私聊 加微信") == []
+
+
+def test_repeated_term_characters_need_the_same_run(matcher: Matcher) -> None:
+    assert found(matcher, "宝马 8w") == []
+    assert found(matcher, "宝宝宝宝 8w") == [("宝宝", "weak", "repeat")]
+
+
+def test_term_inside_a_contact_handle_is_not_a_match(matcher: Matcher) -> None:
+    assert ("代孕", "strong", "initials") not in found(matcher, "加微信 test_dy88")
+
+
+def test_bad_data_file_names_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "surrogacy.yaml").write_text(
+        "category: surrogacy\nterms:\n  - {term: 代孕, weight: strong, note: x}\n  - {term: 供卵, weight: huge, note: x}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LexiconDataError) as info:
+        load_data([tmp_path])
+    assert "surrogacy.yaml: line 4" in str(info.value) and "weight" in str(info.value)
+
+
+def test_weak_term_without_context_rule_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "surrogacy.yaml").write_text(
+        "category: surrogacy\nterms:\n  - {term: 包成功, weight: weak, note: x}\n", encoding="utf-8"
+    )
+    with pytest.raises(LexiconDataError, match="line 3.*requires"):
+        load_data([tmp_path])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_offsets_are_valid_for_any_text(text: str) -> None:
+    nz = normalize(text)
+    assert len(nz.full) == len(text)
+    assert len(nz.start) == len(nz.compact) == len(nz.end)
+    assert all(0 <= a < b <= len(text) for a, b in zip(nz.start, nz.end, strict=True))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([" ", "*", "|", "。", "\u200b", "-", "/", "~"]), min_size=1, max_size=3
+    ),
+    st.text(max_size=20),
+    st.text(max_size=20),
+)
+def test_symbols_between_strong_term_characters_still_match(
+    separators: list[str], before: str, after: str
+) -> None:
+    matcher = _shared_matcher()
+    text = before + "代" + "".join(separators) + "孕" + after
+    analysis = matcher.analyze(text)
+    assert any(m.term == "代孕" and m.weight == "strong" for m in analysis.matches)
+    for m in analysis.matches:
+        assert text[m.start : m.end] == m.surface
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_analyze_never_raises_and_offsets_hold(text: str) -> None:
+    analysis = _shared_matcher().analyze(text)
+    for item in (*analysis.matches, *analysis.entities):
+        assert 0 <= item.start <= item.end <= len(text)
+
+
+_MATCHER: list[Matcher] = []
+
+
+def _shared_matcher() -> Matcher:
+    if not _MATCHER:
+        _MATCHER.append(Matcher(load_data([FIXTURE])))
+    return _MATCHER[0]
+
+
+def test_hostile_inputs_do_not_raise(matcher: Matcher) -> None:
+    for text in [
+        "",
+        "\ud800\udfff孤立代理",
+        "\u202e代孕\u202c",
+        "\x00\x01\x02代孕",
+        "代孕" * 100_000,
+        "a" * 10_000_000,
+    ]:
+        matcher.analyze(text)
