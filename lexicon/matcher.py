@@ -272,14 +272,14 @@ class Matcher:
         suppressed: list[TermMatch] = []
         for match, term, needs in candidates:
             lo, hi = match.start - term.window, match.end + term.window
-            if term.unless and negatives.any_in(lo, hi, lambda word: word in term.unless):
+            if term.unless and negatives.any_in(lo, hi, set(term.unless).__contains__):
                 suppressed.append(match)
                 continue
             if needs:
                 required = set(term.requires or DEFAULT_REQUIRES)
                 ok = context.any_in(lo, hi, required.__contains__)
                 if not ok and "term" in required:
-                    ok = anchors.any_in(lo, hi, lambda other: other != match.term)
+                    ok = anchors.any_in(lo, hi, match.term.__ne__)
                 if not ok:
                     suppressed.append(match)
                     continue

@@ -91,7 +91,7 @@ def test_weak_term_without_context_rule_is_refused(tmp_path: Path) -> None:
     (tmp_path / "surrogacy.yaml").write_text(
         "category: surrogacy\nterms:\n  - {term: 包成功, weight: weak, note: x}\n", encoding="utf-8"
     )
-    with pytest.raises(LexiconDataError, match="line 3.*requires"):
+    with pytest.raises(LexiconDataError, match=r"line 3.*requires"):
         load_data([tmp_path])
 
 
