@@ -71,7 +71,9 @@ class TextClassifier:
     def __init__(self, directory: Path, *, batch_size: int = 32) -> None:
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()
         self.directory = Path(directory)
         if not self.directory.is_dir():
             raise ModelLoadError(

@@ -29,6 +29,8 @@ from cluewatch.taxonomy import CATEGORIES
 from lexicon import Matcher, load_data
 
 log = logging.getLogger(__name__)
+# Fusion weights of a category are fitted only with at least this many validation positives.
+MIN_FUSION_POSITIVES = 10
 
 
 @dataclass
@@ -38,7 +40,7 @@ class TrainConfig:
     heads: int = 2
     intermediate_size: int = 256
     max_length: int = 128
-    epochs: int = 12
+    epochs: int = 40
     batch_size: int = 32
     learning_rate: float = 1e-3
     fine_tune_learning_rate: float = 5e-5
@@ -191,7 +193,7 @@ def train(
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
-            total += float(loss)
+            total += float(loss.detach())
         val_probs = _predict(model, tokenizer, val_texts, max_length)
         val = metrics(splits.validation, val_probs.astype(np.float64), 0.5)
         progress(
@@ -260,6 +262,8 @@ def fit_fusion(classifier: TextClassifier, lexicon: Matcher, examples: Sequence[
             ],
             dtype=np.float64,
         )
+        if int(y[:, index].sum()) < MIN_FUSION_POSITIVES:
+            continue  # too few examples to fit: the defaults stay
         w = fit_logistic(x, y[:, index].astype(np.float64))
         params[category] = {name: round(float(v), 4) for name, v in zip(FEATURES, w, strict=True)}
     return Fusion(params)

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -35,7 +35,16 @@ def _settings(**overrides: Any) -> Settings:
     return Settings(**clean)
 
 
-def _fail(exc: CluewatchError) -> None:
+def _store() -> Any:
+    from cluewatch.wiring import open_store
+
+    try:
+        return open_store(_settings())
+    except CluewatchError as exc:
+        _fail(exc)
+
+
+def _fail(exc: CluewatchError) -> NoReturn:
     typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(2)
 
@@ -43,10 +52,11 @@ def _fail(exc: CluewatchError) -> None:
 # -- score ---------------------------------------------------------------------
 
 
-def _parse_score_line(number: int, line: str) -> tuple[dict[str, Any] | None, str | None]:
+def _parse_score_line(line: str) -> tuple[dict[str, Any] | None, str | None]:
     """The input record of one line, or the reason it is skipped."""
     if not line.strip():
         return None, "empty line"
+    line = line.removeprefix("\ufeff")
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -86,7 +96,8 @@ def score(
     except CluewatchError as exc:
         _fail(exc)
     try:
-        source = sys.stdin if input == "-" else open(input, encoding="utf-8", errors="strict")  # noqa: SIM115
+        # Binary lines, decoded one by one: a line that is not UTF-8 is skipped alone.
+        source = sys.stdin.buffer if input == "-" else open(input, "rb")  # noqa: SIM115
     except OSError as exc:
         typer.echo(f"error: cannot open input {input}: {exc.strerror}", err=True)
         raise typer.Exit(2) from exc
@@ -100,21 +111,21 @@ def score(
         texts = [scored_text(r.get("title"), r["text"]) for r in batch]
         for record, result in zip(batch, scorer.score_texts(texts), strict=True):
             sink.write(json.dumps(result.to_output(record["id"]), ensure_ascii=False) + "\n")
+        sink.flush()
         batch.clear()
 
     try:
-        number = 0
-        while True:
-            number += 1
+        for number, raw in enumerate(source, start=1):
             try:
-                line = source.readline()
+                line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 skipped += 1
-                typer.echo(f"line {number}: skipped: not UTF-8 ({exc.reason})", err=True)
+                typer.echo(
+                    f"line {number}: skipped: not UTF-8 ({exc.reason} at byte {exc.start})",
+                    err=True,
+                )
                 continue
-            if not line:
-                break
-            record, reason = _parse_score_line(number, line)
+            record, reason = _parse_score_line(line)
             if record is None:
                 skipped += 1
                 typer.echo(f"line {number}: skipped: {reason}", err=True)
@@ -126,7 +137,7 @@ def score(
     finally:
         if sink is not sys.stdout:
             sink.close()
-        if source is not sys.stdin:
+        if source is not sys.stdin.buffer:
             source.close()
     if skipped:
         typer.echo(f"{skipped} line(s) skipped", err=True)
@@ -231,10 +242,17 @@ def serve(
     """Start the review app."""
     import uvicorn
 
+    from cluewatch.wiring import open_store
     from review_app.app import create_app
 
     settings = _settings(host=host, port=port)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    try:
+        store = open_store(settings)
+    except CluewatchError as exc:
+        _fail(exc)
+    uvicorn.run(
+        create_app(settings, store=store), host=settings.host, port=settings.port, log_level="info"
+    )
 
 
 @user_app.command("add")
@@ -246,12 +264,11 @@ def user_add(
     ] = "",
 ) -> None:
     """Create a review-app user."""
-    from index.sqlite import SQLiteStore
+    from cluewatch.wiring import open_store
     from review_app.auth import add_user
 
-    settings = _settings()
     try:
-        add_user(SQLiteStore(settings.store_path), username, password, role)
+        add_user(open_store(_settings()), username, password, role)
     except CluewatchError as exc:
         _fail(exc)
     typer.echo(f"user {username} ({role}) created")
@@ -260,9 +277,7 @@ def user_add(
 @user_app.command("disable")
 def user_disable(username: str) -> None:
     """Disable a user and end their sessions."""
-    from index.sqlite import SQLiteStore
-
-    store = SQLiteStore(_settings().store_path)
+    store = _store()
     user = store.get_user(username)
     if user is None:
         typer.echo(f"error: no user {username!r}", err=True)
@@ -280,10 +295,9 @@ def user_passwd(
     ] = "",
 ) -> None:
     """Set a user's password."""
-    from index.sqlite import SQLiteStore
     from review_app.auth import hash_password
 
-    store = SQLiteStore(_settings().store_path)
+    store = _store()
     user = store.get_user(username)
     if user is None:
         typer.echo(f"error: no user {username!r}", err=True)

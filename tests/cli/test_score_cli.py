@@ -1,0 +1,99 @@
+"""`cluewatch score` exactly as FORMATS.md says, run as a user would from another directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cluewatch.taxonomy import CATEGORIES
+from tests.conftest import run_cli
+
+CLUE = "专业代*孕机构，包成功包性别，价格私聊，加薇信 fake_baobao_01"
+BENIGN = "今天带孩子去公园玩，天气很好，晚上做了红烧肉。"
+
+
+def test_score_reads_jsonl_and_writes_every_field_in_order(tmp_path: Path) -> None:
+    lines = [
+        {"id": "p1", "text": CLUE, "url": "http://example.invalid/1", "extra": 1},
+        {"id": "p2", "title": "周末", "text": BENIGN},
+    ]
+    (tmp_path / "in.jsonl").write_text(
+        "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8"
+    )
+    result = run_cli(["score", "in.jsonl", "-o", "out.jsonl"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = [
+        json.loads(line)
+        for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert [o["id"] for o in out] == ["p1", "p2"]
+    clue, benign = out
+    assert set(clue["categories"]) == set(CATEGORIES)
+    assert all(0.0 <= v <= 1.0 for v in clue["categories"].values())
+    assert clue["flagged"] is True and clue["label"] == "surrogacy"
+    assert clue["score"] == max(clue["categories"].values())
+    assert benign["flagged"] is False and benign["label"] == "benign"
+    surrogacy = [m for m in clue["matches"] if m["term"].startswith("代孕")]
+    assert (
+        surrogacy
+        and surrogacy[0]["technique"] == "symbol_insert"
+        and surrogacy[0]["weight"] == "strong"
+    )
+    for m in clue["matches"]:
+        assert CLUE[m["start"] : m["end"]] == m["surface"]
+    wechat = [e for e in clue["entities"] if e["kind"] == "wechat"]
+    assert wechat and CLUE[wechat[0]["start"] : wechat[0]["end"]] == "fake_baobao_01"
+    assert "代*孕" in (tmp_path / "out.jsonl").read_text(encoding="utf-8")  # ensure_ascii=False
+
+
+def test_offsets_count_title_newline_text(tmp_path: Path) -> None:
+    line = json.dumps({"id": "t", "title": "代孕", "text": "加微信 fake_dy_01"}, ensure_ascii=False)
+    result = run_cli(["score", "-", "-o", "-"], cwd=tmp_path, stdin=line + "\n")
+    out = json.loads(result.stdout)
+    scored = "代孕\n加微信 fake_dy_01"
+    for item in out["matches"] + out["entities"]:
+        assert scored[item["start"] : item["end"]] in (item.get("surface"), item.get("value"))
+
+
+def test_bad_lines_are_reported_with_line_numbers_skipped_and_exit_1(tmp_path: Path) -> None:
+    stdin = (
+        "\n".join(
+            [
+                json.dumps({"id": "a", "text": BENIGN}, ensure_ascii=False),
+                "{not json",
+                json.dumps({"id": "b"}),
+                json.dumps({"text": "无编号"}, ensure_ascii=False),
+                json.dumps({"id": "c", "text": CLUE}, ensure_ascii=False),
+            ]
+        )
+        + "\n"
+    )
+    result = run_cli(["score", "-"], cwd=tmp_path, stdin=stdin)
+    assert result.returncode == 1
+    assert [json.loads(x)["id"] for x in result.stdout.splitlines()] == ["a", "c"]
+    assert "line 2" in result.stderr and "line 3" in result.stderr and "'text'" in result.stderr
+    assert "line 4" in result.stderr and "'id'" in result.stderr
+
+
+def test_non_utf8_line_is_skipped_and_the_rest_scored(tmp_path: Path) -> None:
+    good = json.dumps({"id": "ok", "text": BENIGN}, ensure_ascii=False).encode()
+    bad = (
+        json.dumps({"id": "gbk", "text": "代孕"}, ensure_ascii=False)
+        .encode("utf-8")
+        .replace("代孕".encode(), "代孕".encode("gbk"))
+    )
+    (tmp_path / "mixed.jsonl").write_bytes(
+        good + b"\n" + bad + b"\n" + good.replace(b'"ok"', b'"ok2"') + b"\n"
+    )
+    result = run_cli(["score", "mixed.jsonl"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert [json.loads(x)["id"] for x in result.stdout.splitlines()] == ["ok", "ok2"]
+    assert "line 2" in result.stderr and "UTF-8" in result.stderr
+
+
+def test_missing_model_directory_is_named(tmp_path: Path) -> None:
+    result = run_cli(
+        ["score", "-"], cwd=tmp_path, stdin="", env={"CLUEWATCH_MODEL_DIR": str(tmp_path / "nope")}
+    )
+    assert result.returncode == 2
+    assert "E040" in result.stderr and str(tmp_path / "nope") in result.stderr

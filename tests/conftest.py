@@ -1,0 +1,45 @@
+"""Shared fixtures: the sandbox web on a free port, subprocess helpers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crawler.sandbox.server import Sandbox
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(port=0) as running:
+        yield running
+
+
+def run_cli(
+    args: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed `cluewatch` command as a user would, in `cwd`."""
+    command = [str(Path(sys.executable).parent / "cluewatch"), *args]
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CLUEWATCH_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        env=full_env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
