@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +43,23 @@ class MatchCounts:
     strong: int = 0
     medium: int = 0
     weak: int = 0
+
+
+_CONTACT_ENTITIES = frozenset({"phone", "wechat", "qq", "telegram"})
+
+
+def evidence(analysis: Any) -> tuple[dict[str, MatchCounts], bool]:
+    """Fusion inputs from a lexicon `Analysis`: match counts per category, contact-lure presence."""
+    counts: dict[str, MatchCounts] = {}
+    for category in CATEGORIES:
+        weights = [m.weight for m in analysis.matches if m.category == category]
+        counts[category] = MatchCounts(
+            weights.count("strong"), weights.count("medium"), weights.count("weak")
+        )
+    lure = any(h.kind == "contact" for h in analysis.lures) or any(
+        e.kind in _CONTACT_ENTITIES for e in analysis.entities
+    )
+    return counts, lure
 
 
 def _logit(p: float) -> float:

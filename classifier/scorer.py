@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from classifier.fusion import Fusion, MatchCounts
+from classifier.fusion import Fusion, evidence
 from classifier.model import TextClassifier
 from cluewatch.taxonomy import BENIGN, CATEGORIES
 from lexicon import Analysis, Matcher
@@ -70,15 +70,7 @@ class Scorer:
         return [self._fuse(analysis, row) for analysis, row in zip(analyses, probs, strict=True)]
 
     def _fuse(self, analysis: Analysis, model_row: Sequence[float]) -> ScoreResult:
-        counts: dict[str, MatchCounts] = {}
-        for category in CATEGORIES:
-            weights = [m.weight for m in analysis.matches if m.category == category]
-            counts[category] = MatchCounts(
-                weights.count("strong"), weights.count("medium"), weights.count("weak")
-            )
-        lure = any(h.kind == "contact" for h in analysis.lures) or any(
-            e.kind in ("phone", "wechat", "qq", "telegram") for e in analysis.entities
-        )
+        counts, lure = evidence(analysis)
         fused = self.fusion.fuse(model_row, counts, lure)
         categories = {c: round(p, 4) for c, p in zip(CATEGORIES, fused, strict=True)}
         best = max(CATEGORIES, key=lambda c: categories[c])

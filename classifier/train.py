@@ -21,7 +21,7 @@ import numpy as np
 
 from classifier.corpus import DEFAULT_CORPUS, Example, corpus_hash, load_corpus, split
 from classifier.evaluate import label_matrix, metrics
-from classifier.fusion import FEATURES, Fusion, MatchCounts, features, fit_logistic
+from classifier.fusion import FEATURES, Fusion, evidence, features, fit_logistic
 from classifier.model import ModelMeta, TextClassifier, model_input
 from classifier.tokenizer import build_vocab, make_tokenizer
 from cluewatch.errors import ModelLoadError, TrainingDataError
@@ -234,25 +234,11 @@ def train(
     return meta
 
 
-def _counts_and_lure(lexicon: Matcher, text: str) -> tuple[dict[str, MatchCounts], bool]:
-    analysis = lexicon.analyze(text)
-    counts: dict[str, MatchCounts] = {}
-    for category in CATEGORIES:
-        weights = [m.weight for m in analysis.matches if m.category == category]
-        counts[category] = MatchCounts(
-            weights.count("strong"), weights.count("medium"), weights.count("weak")
-        )
-    lure = any(h.kind == "contact" for h in analysis.lures) or any(
-        e.kind in ("phone", "wechat", "qq", "telegram") for e in analysis.entities
-    )
-    return counts, lure
-
-
 def fit_fusion(classifier: TextClassifier, lexicon: Matcher, examples: Sequence[Example]) -> Fusion:
     texts = [ex.scored_text for ex in examples]
     probs = classifier.predict(texts)
     y = label_matrix(examples)
-    rows = [_counts_and_lure(lexicon, text) for text in texts]
+    rows = [evidence(lexicon.analyze(text)) for text in texts]
     params: dict[str, dict[str, float]] = {}
     for index, category in enumerate(CATEGORIES):
         x = np.array(
@@ -283,10 +269,10 @@ def evaluate_all(
     fused = np.zeros_like(model_probs)
     for row, text in enumerate(texts):
         analysis = lexicon.analyze(text)
-        evidence = category_evidence(analysis.matches)
+        lexicon_only = category_evidence(analysis.matches)
         for index, category in enumerate(CATEGORIES):
-            lexicon_probs[row, index] = evidence.get(category, 0.0)
-        counts, lure = _counts_and_lure(lexicon, text)
+            lexicon_probs[row, index] = lexicon_only.get(category, 0.0)
+        counts, lure = evidence(analysis)
         fused[row] = fusion.fuse(model_probs[row], counts, lure)
     return {
         "lexicon_only": metrics(examples, lexicon_probs, 0.5),
