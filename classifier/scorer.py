@@ -65,7 +65,7 @@ class Scorer:
         return cls(Matcher(data), TextClassifier(model_dir), threshold=threshold)
 
     def score_texts(self, texts: Sequence[str]) -> list[ScoreResult]:
-        analyses = [self.matcher.analyze(text) for text in texts]
+        analyses = self.matcher.analyze_many(texts)
         probs = self.classifier.predict(texts)
         return [self._fuse(analysis, row) for analysis, row in zip(analyses, probs, strict=True)]
 

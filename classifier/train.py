@@ -238,7 +238,7 @@ def fit_fusion(classifier: TextClassifier, lexicon: Matcher, examples: Sequence[
     texts = [ex.scored_text for ex in examples]
     probs = classifier.predict(texts)
     y = label_matrix(examples)
-    rows = [evidence(lexicon.analyze(text)) for text in texts]
+    rows = [evidence(analysis) for analysis in lexicon.analyze_many(texts)]
     params: dict[str, dict[str, float]] = {}
     for index, category in enumerate(CATEGORIES):
         x = np.array(
@@ -267,8 +267,7 @@ def evaluate_all(
     model_probs = classifier.predict(texts).astype(np.float64)
     lexicon_probs = np.zeros_like(model_probs)
     fused = np.zeros_like(model_probs)
-    for row, text in enumerate(texts):
-        analysis = lexicon.analyze(text)
+    for row, analysis in enumerate(lexicon.analyze_many(texts)):
         lexicon_only = category_evidence(analysis.matches)
         for index, category in enumerate(CATEGORIES):
             lexicon_probs[row, index] = lexicon_only.get(category, 0.0)

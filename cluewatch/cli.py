@@ -89,12 +89,14 @@ def score(
 ) -> None:
     """Score posts with the lexicon, the classifier and fusion; no crawling, no index writes."""
     from classifier.scorer import Scorer, scored_text
+    from cluewatch.runtime import settle_heap
 
     try:
         settings = _settings(model_dir=model_dir, flag_threshold=threshold)
         scorer = Scorer.from_paths(model_dir=settings.model_dir, threshold=settings.flag_threshold)
     except CluewatchError as exc:
         _fail(exc)
+    settle_heap()
     try:
         # Binary lines, decoded one by one: a line that is not UTF-8 is skipped alone.
         source = sys.stdin.buffer if input == "-" else open(input, "rb")  # noqa: SIM115

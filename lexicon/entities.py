@@ -12,7 +12,10 @@ obfuscated forms of one contact link to the same actor.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+
+import ahocorasick_rs
 
 from lexicon.normalize import Normalized, numeric_view
 
@@ -38,14 +41,23 @@ _QQ = re.compile(
 _TELEGRAM = re.compile(
     r"(?:telegram|tg|纸飞机|飞机|电报|t\.me/)\s*(?:号|id)?\s*[:：=]?\s*@?([a-z][a-z0-9_]{4,31})(?![a-z0-9_])"
 )
-_PRICE = re.compile(
-    r"(?<![0-9a-z.])([0-9]+(?:\.[0-9]+)?)\s*(w|万|k|千|个数|个w|元|块|rmb|¥)(?![a-z])"
-    r"|[¥￥]\s*([0-9]+(?:\.[0-9]+)?)"
-    r"|(面议|价格私聊|价格详谈|价钱好商量)"
-)
+# Three patterns that each begin with a character class, so the regex engine
+# can skip ahead instead of trying every position (one alternation with a
+# leading look-behind ran at a third of the speed).
+_PRICE_AMOUNT = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(w|万|k|千|个数|个w|元|块|rmb|¥)(?![a-z])")
+_PRICE_SIGN = re.compile(r"[¥￥]\s*([0-9]+(?:\.[0-9]+)?)")
+_PRICE_WORDS = re.compile(r"面议|价格私聊|价格详谈|价钱好商量")
+_PRICE_MULTIPLIER = {
+    "w": 10_000,
+    "万": 10_000,
+    "个w": 10_000,
+    "个数": 10_000,
+    "k": 1_000,
+    "千": 1_000,
+}
 _BABY_SEX = re.compile(r"([男女])(?:宝宝|宝|婴|孩子|孩|娃|童)")
 _BABY_AGE = re.compile(
-    r"(?:出生|刚生|刚出生)?([0-9]+|[一二两三四五六七八九十半]+)\s*(天|个月|月|周|岁)(?:大|的)?"
+    r"([0-9]+|[一二两三四五六七八九十半]+)\s*(天|个月|月|周|岁)(?:大|的)?"
     r"(?=[男女]?(?:宝宝|宝|婴|孩子|孩|娃))"
 )
 
@@ -179,7 +191,14 @@ CITIES = [
     "拉萨",
     "义乌",
 ]
-_PLACE = re.compile("|".join(sorted(PROVINCES + CITIES, key=len, reverse=True)))
+_PLACE = ahocorasick_rs.AhoCorasick(
+    sorted(set(PROVINCES + CITIES)),
+    matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+    implementation=ahocorasick_rs.Implementation.DFA,
+)
+# An age is looked for only just before a baby word (the rare case), not at every numeral.
+_BABY_WORD = re.compile(r"[宝婴孩娃]")
+_AGE_REACH = 16
 
 
 def _digits(text: str) -> str:
@@ -188,7 +207,7 @@ def _digits(text: str) -> str:
 
 def extract_entities(nz: Normalized) -> list[EntityHit]:
     """All entities in a normalised text, ordered by position."""
-    full = nz.full.lower() if not nz.full.islower() else nz.full
+    full = nz.full  # already case folded, character for character
     hits: list[EntityHit] = []
     numeric = numeric_view(full)
     for m in _PHONE.finditer(numeric):
@@ -199,44 +218,56 @@ def extract_entities(nz: Normalized) -> list[EntityHit]:
         hits.append(EntityHit("qq", _digits(m.group(1)), m.start(1), m.end(1)))
     for m in _TELEGRAM.finditer(full):
         hits.append(EntityHit("telegram", m.group(1), m.start(1), m.end(1)))
-    for m in _PRICE.finditer(full):
-        hits.append(EntityHit("price", _price_value(m), m.start(), m.end()))
-    for m in _PLACE.finditer(full):
-        hits.append(EntityHit("place", m.group(), m.start(), m.end()))
+    for m in _PRICE_AMOUNT.finditer(full):
+        start = m.start()
+        # An amount glued to a longer number or word (v3.5k, 12345w) is not a price.
+        if start and full[start - 1] in _NOT_BEFORE_AMOUNT:
+            continue
+        hits.append(EntityHit("price", _amount_value(m), start, m.end()))
+    for m in _PRICE_SIGN.finditer(full):
+        hits.append(EntityHit("price", f"{m.group(1)}元", m.start(), m.end()))
+    for m in _PRICE_WORDS.finditer(full):
+        hits.append(EntityHit("price", "面议", m.start(), m.end()))
+    for _, start, end in _PLACE.find_matches_as_indexes(full):
+        hits.append(EntityHit("place", full[start:end], start, end))
     for m in _BABY_SEX.finditer(full):
         hits.append(
             EntityHit("baby_sex", "male" if m.group(1) == "男" else "female", m.start(), m.end())
         )
-    for m in _BABY_AGE.finditer(full):
-        hits.append(EntityHit("baby_age", m.group(1) + m.group(2), m.start(), m.end()))
+    searched = 0
+    for word in _BABY_WORD.finditer(full):
+        at = word.start()
+        for m in _BABY_AGE.finditer(full, max(searched, at - _AGE_REACH), min(at + 2, len(full))):
+            if m.end() <= at:
+                hits.append(EntityHit("baby_age", m.group(1) + m.group(2), m.start(), m.end()))
+                searched = m.end()
     hits = _drop_nested_phone_numbers(hits)
     hits.sort(key=lambda h: (h.start, h.end, h.kind))
     return hits
 
 
-def _price_value(m: re.Match[str]) -> str:
-    if m.group(4):
-        return "面议"
-    if m.group(3):
-        return f"{m.group(3)}元"
+_NOT_BEFORE_AMOUNT = frozenset("0123456789abcdefghijklmnopqrstuvwxyz.")
+
+
+def _amount_value(m: re.Match[str]) -> str:
     amount, unit = m.group(1), m.group(2)
-    multiplier = {"w": 10_000, "万": 10_000, "个w": 10_000, "个数": 10_000, "k": 1_000, "千": 1_000}
-    if unit in multiplier:
-        value = float(amount) * multiplier[unit]
-        return f"{value:.0f}元"
+    if unit in _PRICE_MULTIPLIER:
+        return f"{float(amount) * _PRICE_MULTIPLIER[unit]:.0f}元"
     return f"{amount}元"
 
 
 def _drop_nested_phone_numbers(hits: list[EntityHit]) -> list[EntityHit]:
     """A QQ or price inside a phone number span is the phone number, not a second entity."""
-    phones = [(h.start, h.end) for h in hits if h.kind == "phone"]
+    phones = sorted((h.start, h.end) for h in hits if h.kind == "phone")
     if not phones:
         return hits
-    return [
-        h
-        for h in hits
-        if h.kind == "phone" or not any(a <= h.start and h.end <= b for a, b in phones)
-    ]
+    starts = [a for a, _ in phones]
+
+    def inside_phone(hit: EntityHit) -> bool:
+        i = bisect_right(starts, hit.start) - 1
+        return i >= 0 and hit.end <= phones[i][1]
+
+    return [h for h in hits if h.kind == "phone" or not inside_phone(h)]
 
 
 CONTEXT_KIND = {

@@ -20,17 +20,27 @@ Weights after context:
 from __future__ import annotations
 
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import ahocorasick_rs
+import numpy as np
+import numpy.typing as npt
 
 from lexicon.data import LexiconData, Term
 from lexicon.entities import CONTEXT_KIND, EntityHit, extract_entities
-from lexicon.normalize import EMOJI_MEANINGS, Normalized, is_han, normalize, spell_term, tables
+from lexicon.normalize import (
+    EMOJI_MEANINGS,
+    IntArray,
+    Normalized,
+    is_han,
+    normalize,
+    spell_term,
+    tables,
+)
 
 _HANDLE_KINDS = frozenset({"phone", "wechat", "qq", "telegram"})
 # Reported per text: more would not help an analyst and would let hostile input cost time.
@@ -132,98 +142,178 @@ class Matcher:
         self._compact_keys = list(compact)
         self._compact_meta = [compact[k] for k in self._compact_keys]
         self._compact_ac = ahocorasick_rs.AhoCorasick(
-            self._compact_keys, matchkind=ahocorasick_rs.MatchKind.Standard
+            self._compact_keys,
+            matchkind=ahocorasick_rs.MatchKind.Standard,
+            implementation=ahocorasick_rs.Implementation.DFA,
         )
         self._spelled_keys = list(spelled)
         self._spelled_meta = [spelled[k] for k in self._spelled_keys]
         self._spelled_ac = ahocorasick_rs.AhoCorasick(
-            self._spelled_keys, matchkind=ahocorasick_rs.MatchKind.Standard
+            self._spelled_keys,
+            matchkind=ahocorasick_rs.MatchKind.Standard,
+            implementation=ahocorasick_rs.Implementation.DFA,
         )
         self._mapped = tables().map
+        self._info = [_TermInfo.of(term) for term in self.terms]
+        # Keys that are only negative-context words (most hits in ordinary text).
+        self._unless_only = np.array(
+            [all(p.role == "unless" for p in meta) for meta in self._compact_meta], dtype=bool
+        )
 
     # ------------------------------------------------------------------
 
     def analyze(self, text: str) -> Analysis:
         """Term matches (after context rules), entities and lure hits of `text`."""
-        nz = normalize(text)
-        entities = extract_entities(nz)
-        candidates: list[tuple[TermMatch, Term, bool]] = []  # (match, term, needs context)
-        lures: list[LureHit] = []
-        unless_spans: list[tuple[str, int, int]] = []
-        for key_index, s, e in self._compact_ac.find_matches_as_indexes(
-            nz.compact, overlapping=True
+        return self.analyze_many([text])[0]
+
+    def analyze_many(self, texts: Sequence[str]) -> list[Analysis]:
+        """`analyze` for many texts at once: one normalisation and one automaton pass.
+
+        The texts are joined with NUL (which no entity pattern crosses) and
+        processed as one; matches spanning two texts are dropped, context
+        windows stop at a text's edges, and every offset is relative to its
+        own text. This is how a crawl batch or a scoring stream should call it:
+        the per-call cost of the vectorised steps is paid once per batch.
+        """
+        if not texts:
+            return []
+        joined = "\x00".join(texts)
+        lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+        bases = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        segments = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)[: len(joined)]
+        nz = normalize(joined, segments)
+        batch = _Batch(nz, segments, bases, len(texts))
+
+        for hit in extract_entities(nz):
+            batch.add_entity(hit)
+        self._compact_pass(batch)
+        self._spelled_pass(batch)
+        return [self._finish(batch, post) for post in range(len(texts))]
+
+    def _compact_pass(self, batch: _Batch) -> None:
+        nz = batch.nz
+        found = self._compact_ac.find_matches_as_indexes(nz.compact, overlapping=True)
+        if not found:
+            return
+        hits = np.asarray(found, dtype=np.int64).reshape(-1, 3)
+        keys, s, e = hits[:, 0], hits[:, 1], hits[:, 2]
+        ok = batch.valid(s, e)
+        keys, s, e = keys[ok], s[ok], e[ok]
+        owner = batch.compact_owner[s]
+        a = nz.start[s]
+        b = nz.end[e - 1]
+        # Negative-context words only matter in texts that have a term candidate;
+        # keep them as arrays and look at them per text later.
+        only_unless = self._unless_only[keys]
+        order = np.argsort(owner[only_unless], kind="stable")
+        batch.unless = tuple(x[only_unless][order] for x in (owner, keys, a, b))  # type: ignore[assignment]
+        rest = ~only_unless
+        joined = nz.original
+        runs = nz.runs
+        for key, cs, ce, post, ja, jb in zip(
+            keys[rest].tolist(),
+            s[rest].tolist(),
+            e[rest].tolist(),
+            owner[rest].tolist(),
+            a[rest].tolist(),
+            b[rest].tolist(),
+            strict=True,
         ):
-            if nz.max_gap(s, e) > MAX_GAP:
-                continue
-            a, b = nz.span(s, e)
-            for pattern in self._compact_meta[key_index]:
+            for pattern in self._compact_meta[key]:
                 if pattern.runs and any(
-                    int(nz.runs[s + i]) < need for i, need in enumerate(pattern.runs)
+                    int(runs[cs + i]) < need for i, need in enumerate(pattern.runs)
                 ):
                     continue
-                if pattern.latin and not _latin_bounded(text, a, b):
+                if pattern.latin and not _latin_bounded(joined, ja, jb):
                     continue
-                if pattern.role == "lure":
+                role = pattern.role
+                if role == "lure":
                     lure = self.lures[pattern.index]
-                    lures.append(LureHit(lure.kind, lure.term, a, b))
-                elif pattern.role == "unless":
-                    unless_spans.append((pattern.text, a, b))
+                    base = batch.base_list[post]
+                    batch.lures[post].append(LureHit(lure.kind, lure.term, ja - base, jb - base))
+                elif role == "unless":
+                    batch.unless_extra[post].append((pattern.text, ja, jb))
                 else:
-                    term = self.terms[pattern.index]
-                    if pattern.role == "initials":
+                    term = self._info[pattern.index]
+                    if role == "initials":
                         technique, weight, needs = "initials", term.weight, True
                     else:
-                        technique = self._technique(nz, s, e, a, b, pattern.text)
+                        technique = self._technique(nz, cs, ce, ja, jb, pattern.text)
                         weight, needs = term.weight, term.weight == "weak"
-                    candidates.append(
-                        (
-                            TermMatch(term.term, term.category, weight, text[a:b], a, b, technique),
-                            term,
-                            needs,
-                        )
-                    )
-        if self._spelled_keys and nz.spelled:
-            boundary = nz.spelled_boundary
-            for key_index, s, e in self._spelled_ac.find_matches_as_indexes(
-                nz.spelled, overlapping=True
-            ):
-                if not (boundary[s] and boundary[e]):
+                    batch.candidates[post].append((term, weight, technique, ja, jb, needs))
+
+    def _spelled_pass(self, batch: _Batch) -> None:
+        nz = batch.nz
+        if not self._spelled_keys or not nz.spelled:
+            return
+        found = self._spelled_ac.find_matches_as_indexes(nz.spelled, overlapping=True)
+        if not found:
+            return
+        hits = np.asarray(found, dtype=np.int64).reshape(-1, 3)
+        keys, s, e = hits[:, 0], hits[:, 1], hits[:, 2]
+        boundary = nz.spelled_boundary
+        ok = boundary[s] & boundary[e]
+        keys, s, e = keys[ok], s[ok], e[ok]
+        cs = nz.spelled_char[s]
+        ce = nz.spelled_char[e - 1] + 1
+        ok = batch.valid(cs, ce)
+        keys, cs, ce = keys[ok], cs[ok], ce[ok]
+        joined = nz.original
+        compact = nz.compact
+        for key, first, last in zip(keys.tolist(), cs.tolist(), ce.tolist(), strict=True):
+            surface_compact = compact[first:last]
+            entries = self._spelled_meta[key]
+            if all(surface_compact in self._forms[index] for index, _ in entries):
+                continue  # the compact automaton reports it
+            ja, jb = int(nz.start[first]), int(nz.end[last - 1])
+            if not _latin_bounded(joined, ja, jb):
+                continue
+            post = int(batch.compact_owner[first])
+            has_latin = any(c.isascii() and c.isalpha() for c in surface_compact)
+            for term_index, syllables in entries:
+                if surface_compact in self._forms[term_index]:
                     continue
-                cs = int(nz.spelled_char[s])
-                ce = int(nz.spelled_char[e - 1]) + 1
-                surface_compact = nz.compact[cs:ce]
-                if nz.max_gap(cs, ce) > MAX_GAP:
+                if not has_latin and len(surface_compact) != syllables:
                     continue
-                a, b = nz.span(cs, ce)
-                if not _latin_bounded(text, a, b):
-                    continue
-                has_latin = any(c.isascii() and c.isalpha() for c in surface_compact)
-                for term_index, syllables in self._spelled_meta[key_index]:
-                    if surface_compact in self._forms[term_index]:
-                        continue  # the compact automaton reports it
-                    if not has_latin and len(surface_compact) != syllables:
-                        continue
-                    term = self.terms[term_index]
-                    if has_latin:
-                        technique, weight = "pinyin", term.weight
-                        needs = term.weight == "weak"
-                    else:
-                        technique, weight, needs = "homophone", _DEMOTE[term.weight], True
-                    candidates.append(
-                        (
-                            TermMatch(term.term, term.category, weight, text[a:b], a, b, technique),
-                            term,
-                            needs,
-                        )
-                    )
+                term = self._info[term_index]
+                if has_latin:
+                    technique, weight, needs = "pinyin", term.weight, term.weight == "weak"
+                else:
+                    technique, weight, needs = "homophone", _DEMOTE[term.weight], True
+                batch.candidates[post].append((term, weight, technique, ja, jb, needs))
+
+    def _finish(self, batch: _Batch, post: int) -> Analysis:
+        entities = batch.entities.pop(post, [])
+        lures = batch.lures.pop(post, [])
+        raw = batch.candidates.get(post)
+        if not raw:
+            return Analysis(matches=[], entities=entities, lures=lures)
+        base = batch.base_list[post]
+        joined = batch.nz.original
         # A term inside a contact handle (the "dy" of test_dy88) is part of the handle.
         handles = [(h.start, h.end) for h in entities if h.kind in _HANDLE_KINDS]
-        if handles:
-            candidates = [
-                c
-                for c in candidates
-                if not any(a <= c[0].start and c[0].end <= b for a, b in handles)
-            ]
+        candidates: list[tuple[TermMatch, _TermInfo, bool]] = []
+        for term, weight, technique, a, b, needs in raw:
+            start, end = a - base, b - base
+            if handles and any(x <= start and end <= y for x, y in handles):
+                continue
+            candidates.append(
+                (
+                    TermMatch(term.term, term.category, weight, joined[a:b], start, end, technique),
+                    term,
+                    needs,
+                )
+            )
+        unless_spans = [(text, a - base, b - base) for text, a, b in batch.unless_extra[post]]
+        owners, keys, starts, ends = batch.unless
+        if len(owners):
+            lo = int(np.searchsorted(owners, post, side="left"))
+            hi = int(np.searchsorted(owners, post, side="right"))
+            for key, a, b in zip(
+                keys[lo:hi].tolist(), starts[lo:hi].tolist(), ends[lo:hi].tolist(), strict=True
+            ):
+                for pattern in self._compact_meta[key]:
+                    unless_spans.append((pattern.text, a - base, b - base))
         matches, suppressed = self._apply_context(candidates, lures, entities, unless_spans)
         return Analysis(matches=matches, entities=entities, lures=lures, suppressed=suppressed)
 
@@ -255,36 +345,117 @@ class Matcher:
 
     def _apply_context(
         self,
-        candidates: list[tuple[TermMatch, Term, bool]],
+        candidates: list[tuple[TermMatch, _TermInfo, bool]],
         lures: list[LureHit],
         entities: list[EntityHit],
         unless_spans: list[tuple[str, int, int]],
     ) -> tuple[list[TermMatch], list[TermMatch]]:
-        context = _SpanIndex([(h.kind, h.start, h.end) for h in lures])
-        context.extend(
-            (CONTEXT_KIND[h.kind], h.start, h.end) for h in entities if h.kind in CONTEXT_KIND
-        )
-        negatives = _SpanIndex(unless_spans)
-        anchors = _SpanIndex(
-            [(other.term, other.start, other.end) for other, _, needs in candidates if not needs]
-        )
+        # The indexes are built only when a candidate needs them.
+        context: _SpanIndex | None = None
+        negatives = _SpanIndex(unless_spans) if unless_spans else None
+        anchors: _SpanIndex | None = None
         kept: list[TermMatch] = []
         suppressed: list[TermMatch] = []
         for match, term, needs in candidates:
             lo, hi = match.start - term.window, match.end + term.window
-            if term.unless and negatives.any_in(lo, hi, set(term.unless).__contains__):
+            if (
+                negatives is not None
+                and term.unless
+                and negatives.any_in(lo, hi, term.unless.__contains__)
+            ):
                 suppressed.append(match)
                 continue
             if needs:
-                required = set(term.requires or DEFAULT_REQUIRES)
+                if context is None:
+                    context = _SpanIndex(
+                        [(h.kind, h.start, h.end) for h in lures]
+                        + [
+                            (CONTEXT_KIND[h.kind], h.start, h.end)
+                            for h in entities
+                            if h.kind in CONTEXT_KIND
+                        ]
+                    )
+                required = term.required
                 ok = context.any_in(lo, hi, required.__contains__)
                 if not ok and "term" in required:
+                    if anchors is None:
+                        anchors = _SpanIndex(
+                            [(o.term, o.start, o.end) for o, _, n in candidates if not n]
+                        )
                     ok = anchors.any_in(lo, hi, match.term.__ne__)
                 if not ok:
                     suppressed.append(match)
                     continue
             kept.append(match)
-        return _resolve_overlaps(kept)[:MAX_MATCHES], suppressed[:MAX_MATCHES]
+        if len(kept) > 1:
+            kept = _resolve_overlaps(kept)
+        return kept[:MAX_MATCHES], suppressed[:MAX_MATCHES]
+
+
+@dataclass(frozen=True, slots=True)
+class _TermInfo:
+    """What matching needs of a term, with its rule sets precomputed."""
+
+    term: str
+    category: str
+    weight: str
+    window: int
+    unless: frozenset[str]
+    required: frozenset[str]
+
+    @classmethod
+    def of(cls, term: Term) -> _TermInfo:
+        return cls(
+            term.term,
+            term.category,
+            term.weight,
+            term.window,
+            frozenset(term.unless),
+            frozenset(term.requires or DEFAULT_REQUIRES),
+        )
+
+
+class _Batch:
+    """Working state of one `analyze_many` call, in joined-text coordinates."""
+
+    def __init__(self, nz: Normalized, segments: IntArray, bases: IntArray, count: int) -> None:
+        self.nz = nz
+        self.bases = bases
+        self.compact_owner = segments[nz.start] if len(nz.start) else nz.start
+        # Largest original gap after each compact character; a character whose
+        # successor belongs to another text gets an infinite gap.
+        gap = np.empty(len(nz.start), dtype=np.int64)
+        if len(gap):
+            gap[:-1] = nz.start[1:] - nz.end[:-1]
+            gap[:-1][self.compact_owner[1:] != self.compact_owner[:-1]] = 1 << 40
+            gap[-1] = 1 << 40
+        self.gap = gap
+        self.base_list: list[int] = bases.tolist()
+        # Per text, in the text's own offsets; texts with nothing have no entry.
+        self.entities: dict[int, list[EntityHit]] = defaultdict(list)
+        self.lures: dict[int, list[LureHit]] = defaultdict(list)
+        self.candidates: dict[int, list[tuple[_TermInfo, str, str, int, int, bool]]] = defaultdict(
+            list
+        )
+        self.unless_extra: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
+        empty = np.zeros(0, dtype=np.int64)
+        self.unless: tuple[IntArray, IntArray, IntArray, IntArray] = (empty, empty, empty, empty)
+
+    def add_entity(self, hit: EntityHit) -> None:
+        post = bisect_right(self.base_list, hit.start) - 1
+        base = self.base_list[post]
+        self.entities[post].append(EntityHit(hit.kind, hit.value, hit.start - base, hit.end - base))
+
+    def valid(self, s: IntArray, e: IntArray) -> npt.NDArray[np.bool_]:
+        """Compact spans [s, e) with no gap wider than MAX_GAP and within one text."""
+        width = e - s
+        widest = 0 if not len(width) else int(width.max())
+        worst = np.zeros(len(s), dtype=np.int64)
+        last = len(self.gap) - 1
+        for k in range(widest - 1):
+            inside = k < width - 1
+            worst = np.maximum(worst, np.where(inside, self.gap[np.minimum(s + k, last)], 0))
+        return worst <= MAX_GAP
 
 
 class _SpanIndex:
@@ -295,10 +466,6 @@ class _SpanIndex:
 
     def __init__(self, spans: list[tuple[str, int, int]]) -> None:
         self.spans = sorted(spans, key=lambda s: s[1])
-        self.starts = [s[1] for s in self.spans]
-
-    def extend(self, spans: Iterable[tuple[str, int, int]]) -> None:
-        self.spans = sorted([*self.spans, *spans], key=lambda s: s[1])
         self.starts = [s[1] for s in self.spans]
 
     def any_in(self, lo: int, hi: int, accept: Callable[[str], bool]) -> bool:

@@ -139,6 +139,8 @@ class Tables:
 
         for code in range(0x30000):
             if 0xD800 <= code <= 0xDFFF:
+                # A lone surrogate (only hostile input holds one) reads as U+FFFD.
+                self.map[code] = 0xFFFD
                 self.keep[code] = 0
                 continue
             char = chr(code)
@@ -200,9 +202,19 @@ class Tables:
         self.spell_len = np.ones(MAX_CODE, dtype=np.int64)
         for code, reading in self.spell.items():
             self.spell_len[code] = len(reading)
-        self.spell_table = {code: reading for code, reading in self.spell.items()}
+        # The readings laid end to end, and where each character's reading starts
+        # (-1: not spelled, the character stands for itself), so that a whole
+        # text is spelled with a few array operations.
+        self.spell_at = np.full(MAX_CODE, -1, dtype=np.int64)
+        flat: list[int] = []
+        for code, reading in self.spell.items():
+            self.spell_at[code] = len(flat)
+            flat.extend(ord(c) for c in reading)
+        self.spell_flat = np.array(flat, dtype=np.uint32)
 
-        self.digits = {ord(k): v for k, v in CHINESE_DIGITS.items()}
+        self.digits = np.arange(MAX_CODE, dtype=np.uint32)
+        for numeral, digit in CHINESE_DIGITS.items():
+            self.digits[ord(numeral)] = ord(digit)
 
 
 @lru_cache(maxsize=1)
@@ -254,8 +266,13 @@ def _decode(codes: npt.NDArray[np.uint32]) -> str:
     return codes.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
 
 
-def normalize(text: str) -> Normalized:
-    """Build the views of `text`. Never raises for any `str`."""
+def normalize(text: str, segments: IntArray | None = None) -> Normalized:
+    """Build the views of `text`. Never raises for any `str`.
+
+    `segments` (optional, one non-decreasing id per character of `text`) marks
+    independent texts joined into one for batch processing: repeated
+    characters are never collapsed across two segments.
+    """
     t = tables()
     codes = _codes(text)
     n = len(codes)
@@ -269,13 +286,17 @@ def normalize(text: str) -> Normalized:
     starts = keep_idx
     ends = keep_idx + 1
 
-    if special.any() or max(text, default="\0") >= "\U0001f1e6":
-        kept, starts, ends = _expand(text, codes, special, kept, starts, ends, t)
+    flags = bool(n) and int(codes.max()) >= 0x1F1E6 and _FLAG_RE.search(text) is not None
+    if flags or special.any():
+        kept, starts, ends = _expand(text, codes, special, flags, kept, starts, ends, t)
 
     # Collapse runs of one repeated Han character (代代孕孕 -> 代孕).
     if len(kept):
         same = np.zeros(len(kept), dtype=bool)
         same[1:] = (kept[1:] == kept[:-1]) & (t.han[kept[1:]] == 1)
+        if segments is not None:
+            owner = segments[starts]
+            same[1:] &= owner[1:] == owner[:-1]
         if same.any():
             heads = np.flatnonzero(~same)
             run_ends = np.append(heads[1:], len(kept)) - 1
@@ -292,14 +313,13 @@ def normalize(text: str) -> Normalized:
     compact = _decode(kept_c)
 
     lengths = t.spell_len[kept_c]
-    spelled = compact.translate(t.spell_table)
     offsets = np.cumsum(lengths) - lengths
     total = int(lengths.sum()) if len(lengths) else 0
+    spelled = _spell(kept_c, lengths, offsets, total, t)
     spelled_char = np.repeat(np.arange(len(kept_c), dtype=np.int64), lengths)
     boundary = np.zeros(total + 1, dtype=bool)
     boundary[offsets] = True
     boundary[total] = True
-    del n
     return Normalized(
         original=text,
         full=full,
@@ -313,10 +333,28 @@ def normalize(text: str) -> Normalized:
     )
 
 
+def _spell(
+    kept: npt.NDArray[np.uint32], lengths: IntArray, offsets: IntArray, total: int, t: Tables
+) -> str:
+    """The compact codes with every Han character replaced by its pinyin."""
+    if total == len(kept):
+        return _decode(kept)  # nothing to spell
+    at = t.spell_at[kept]
+    position = np.arange(total, dtype=np.int64) - np.repeat(offsets, lengths)
+    source = np.repeat(at, lengths)
+    spelled = np.where(
+        source >= 0,
+        t.spell_flat[np.maximum(source, 0) + position],
+        np.repeat(kept, lengths),
+    )
+    return _decode(spelled.astype(np.uint32))
+
+
 def _expand(
     text: str,
     codes: npt.NDArray[np.uint32],
     special: npt.NDArray[np.bool_],
+    flags: bool,
     kept: npt.NDArray[np.uint32],
     starts: IntArray,
     ends: IntArray,
@@ -324,12 +362,13 @@ def _expand(
 ) -> tuple[npt.NDArray[np.uint32], IntArray, IntArray]:
     """Splice multi-character meanings (emoji, NFKC expansions, flags) into the compact view."""
     replacements: dict[int, tuple[int, str]] = {}  # original index -> (span length, meaning)
-    for flag in _FLAG_RE.finditer(text):
-        meaning = t.flags.get(flag.group())
-        if meaning:
-            replacements[flag.start()] = (2, meaning)
-    for index in np.flatnonzero(special):
-        replacements.setdefault(int(index), (1, t.expansions[int(codes[index])]))
+    if flags:
+        for flag in _FLAG_RE.finditer(text):
+            meaning = t.flags.get(flag.group())
+            if meaning:
+                replacements[flag.start()] = (2, meaning)
+    for index, code in zip(np.flatnonzero(special).tolist(), codes[special].tolist(), strict=True):
+        replacements.setdefault(index, (1, t.expansions[code]))
     if not replacements:
         return kept, starts, ends
     out_codes: list[npt.NDArray[np.uint32]] = []
@@ -364,7 +403,7 @@ def _expand(
 
 def numeric_view(full: str) -> str:
     """`full` with Chinese numerals read as digits; same length, for phone numbers."""
-    return full.translate(tables().digits)
+    return _decode(tables().digits[_codes(full)])
 
 
 def normalize_term(term: str) -> str:

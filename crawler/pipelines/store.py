@@ -9,6 +9,7 @@ from weakref import WeakKeyDictionary
 from scrapy.crawler import Crawler
 
 from classifier.scorer import Scorer
+from cluewatch.runtime import settle_heap
 from index.sqlite import SQLiteStore
 
 _SHARED: WeakKeyDictionary[Crawler, dict[str, Any]] = WeakKeyDictionary()
@@ -29,5 +30,6 @@ def open_scorer(crawler: Crawler) -> Scorer:
             model_dir=Path(crawler.settings.get("CLUEWATCH_MODEL_DIR")),
             threshold=crawler.settings.getfloat("CLUEWATCH_FLAG_THRESHOLD"),
         )
+        settle_heap()
     scorer: Scorer = shared["scorer"]
     return scorer

@@ -150,3 +150,30 @@ def test_hostile_inputs_do_not_raise(matcher: Matcher) -> None:
         "a" * 10_000_000,
     ]:
         matcher.analyze(text)
+
+
+def test_batch_never_matches_across_texts(matcher: Matcher) -> None:
+    # 代 ends one text and 孕 begins the next; 代 and 代 would collapse as a repeat.
+    results = matcher.analyze_many(["找人代", "孕 加微信 fake_ab_01", "代", "代孕"])
+    assert results[0].matches == [] and results[1].matches == [] and results[2].matches == []
+    assert [(m.term, m.start, m.end, m.technique) for m in results[3].matches] == [
+        ("代孕", 0, 2, "plain")
+    ]
+    assert matcher.analyze_many([]) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=30),
+            st.sampled_from(
+                ["代孕 加v fake_xy_01", "送養男嬰 紅包 8w", "dai yun 私聊", "电话 13800001111"]
+            ),
+        ),
+        max_size=6,
+    )
+)
+def test_batch_equals_one_text_at_a_time(texts: list[str]) -> None:
+    matcher = _shared_matcher()
+    assert matcher.analyze_many(texts) == [matcher.analyze(t) for t in texts]

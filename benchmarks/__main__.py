@@ -1,0 +1,6 @@
+"""Run every benchmark in turn."""
+
+from benchmarks import lexicon
+
+if __name__ == "__main__":
+    lexicon.main()
