@@ -90,10 +90,15 @@ def score(
     """Score posts with the lexicon, the classifier and fusion; no crawling, no index writes."""
     from classifier.scorer import Scorer, scored_text
     from cluewatch.runtime import settle_heap
+    from lexicon.manage import directories
 
     try:
         settings = _settings(model_dir=model_dir, flag_threshold=threshold)
-        scorer = Scorer.from_paths(model_dir=settings.model_dir, threshold=settings.flag_threshold)
+        scorer = Scorer.from_paths(
+            model_dir=settings.model_dir,
+            lexicon_dirs=directories(settings.lexicon_dir),
+            threshold=settings.flag_threshold,
+        )
     except CluewatchError as exc:
         _fail(exc)
     settle_heap()
@@ -380,3 +385,225 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# -- lexicon -------------------------------------------------------------------
+
+lexicon_app = typer.Typer(
+    help="The jargon lexicon: list, add and disable terms, test a text, statistics.",
+    no_args_is_help=True,
+)
+app.add_typer(lexicon_app, name="lexicon")
+
+
+def _lexicon_data() -> Any:
+    from lexicon import load_data
+    from lexicon.manage import directories
+
+    try:
+        return load_data(directories(_settings().lexicon_dir))
+    except CluewatchError as exc:
+        _fail(exc)
+
+
+@lexicon_app.command("list")
+def lexicon_list(
+    category: Annotated[str | None, typer.Option(help="Only this category code.")] = None,
+    weight: Annotated[str | None, typer.Option(help="Only strong, medium or weak.")] = None,
+    disabled: Annotated[bool, typer.Option(help="Include disabled terms.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List terms with their category, weight, variants and note."""
+    data = _lexicon_data()
+    terms = [
+        t
+        for t in data.terms
+        if (category is None or t.category == category)
+        and (weight is None or t.weight == weight)
+        and (disabled or not t.disabled)
+    ]
+    for t in sorted(terms, key=lambda t: (t.category, t.weight, t.term)):
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {
+                        "term": t.term,
+                        "category": t.category,
+                        "weight": t.weight,
+                        "variants": list(t.variants),
+                        "requires": list(t.requires),
+                        "initials": t.initials,
+                        "disabled": t.disabled,
+                        "note": t.note,
+                        "source": t.source,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            flags = " (disabled)" if t.disabled else ""
+            variants = f" [{', '.join(t.variants)}]" if t.variants else ""
+            typer.echo(f"{t.category}\t{t.weight}\t{t.term}{variants}{flags}\t{t.note}")
+    if not as_json:
+        typer.echo(f"{len(terms)} terms; lexicon {data.version}", err=True)
+
+
+@lexicon_app.command("add")
+def lexicon_add(
+    term: Annotated[str, typer.Argument(help="The canonical term, plain spelling.")],
+    category: Annotated[str, typer.Option(help="Category code (see TAXONOMY).")],
+    weight: Annotated[str, typer.Option(help="strong, medium or weak.")],
+    note: Annotated[str, typer.Option(help="What the term means, for analysts.")],
+    variant: Annotated[list[str] | None, typer.Option(help="A known variant (repeatable).")] = None,
+    requires: Annotated[
+        list[str] | None,
+        typer.Option(help="Context a weak term needs: money, contact, baby, evasion, term."),
+    ] = None,
+    unless: Annotated[
+        list[str] | None, typer.Option(help="A word that suppresses the term nearby (repeatable).")
+    ] = None,
+    initials: Annotated[
+        bool, typer.Option(help="Also match pinyin initials (with context).")
+    ] = False,
+) -> None:
+    """Add a term (or replace the operator's entry for it); takes effect on the next load."""
+    from lexicon.manage import add_term
+
+    settings = _settings()
+    try:
+        added, data = add_term(
+            settings.lexicon_dir,
+            category,
+            term=term,
+            weight=weight,
+            note=note,
+            variants=tuple(variant or ()),
+            requires=tuple(requires or ()),
+            unless=tuple(unless or ()),
+            initials=initials,
+        )
+    except CluewatchError as exc:
+        _fail(exc)
+    typer.echo(f"added {added.term} ({added.category}, {added.weight}); lexicon {data.version}")
+
+
+@lexicon_app.command("disable")
+def lexicon_disable(
+    term: Annotated[str, typer.Argument(help="The canonical term.")],
+    category: Annotated[str | None, typer.Option(help="Only in this category.")] = None,
+) -> None:
+    """Disable a term (shipped or added) without editing the shipped data."""
+    from lexicon.manage import disable_term
+
+    try:
+        disabled = disable_term(_settings().lexicon_dir, term, category)
+    except CluewatchError as exc:
+        _fail(exc)
+    for t in disabled:
+        typer.echo(f"disabled {t.term} ({t.category})")
+
+
+@lexicon_app.command("test")
+def lexicon_test(
+    text: Annotated[str, typer.Argument(help="Text to analyse; '-' reads standard input.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show what the lexicon finds in a text: matches, entities, lures, suppressed matches."""
+    from lexicon import Matcher, category_evidence
+
+    if text == "-":
+        text = sys.stdin.read()
+    data = _lexicon_data()
+    analysis = Matcher(data).analyze(text)
+    result = {
+        "lexicon_version": data.version,
+        "categories": category_evidence(analysis.matches),
+        "matches": [
+            {
+                "term": m.term,
+                "category": m.category,
+                "weight": m.weight,
+                "technique": m.technique,
+                "surface": m.surface,
+                "start": m.start,
+                "end": m.end,
+            }
+            for m in analysis.matches
+        ],
+        "entities": [
+            {"kind": e.kind, "value": e.value, "start": e.start, "end": e.end}
+            for e in analysis.entities
+        ],
+        "lures": [{"kind": h.kind, "term": h.term, "start": h.start} for h in analysis.lures],
+        "suppressed": [
+            {"term": m.term, "category": m.category, "surface": m.surface, "start": m.start}
+            for m in analysis.suppressed
+        ],
+    }
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    if not analysis.matches:
+        typer.echo("no matches")
+    for m in analysis.matches:
+        typer.echo(
+            f"match   {m.category:<20} {m.weight:<6} {m.term}  «{m.surface}» "
+            f"[{m.start}:{m.end}] {m.technique}"
+        )
+    for e in analysis.entities:
+        typer.echo(f"entity  {e.kind:<20} {e.value}  «{text[e.start : e.end]}» [{e.start}:{e.end}]")
+    for m in analysis.suppressed:
+        typer.echo(
+            f"ignored {m.category:<20} {m.term}  «{m.surface}» (no context, or a negative word near)"
+        )
+    for category, value in sorted(result["categories"].items()):
+        typer.echo(f"lexicon {category:<20} {value:.2f}")
+
+
+@lexicon_app.command("stats")
+def lexicon_stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Terms per category and weight; per-term hits and verdict precision from the store."""
+    from collections import Counter
+
+    data = _lexicon_data()
+    counts = Counter((t.category, t.weight) for t in data.active_terms())
+    store = _store()
+    hits = store.term_hits()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "lexicon_version": data.version,
+                    "terms": {
+                        c: {w: counts[(c, w)] for w in ("strong", "medium", "weak")}
+                        for c in sorted({c for c, _ in counts})
+                    },
+                    "lures": len(data.lures),
+                    "hits": hits,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    typer.echo(f"lexicon {data.version}")
+    typer.echo(f"{'category':<22}{'strong':>8}{'medium':>8}{'weak':>8}{'total':>8}")
+    for category in sorted({c for c, _ in counts}):
+        row = [counts[(category, w)] for w in ("strong", "medium", "weak")]
+        typer.echo(f"{category:<22}{row[0]:>8}{row[1]:>8}{row[2]:>8}{sum(row):>8}")
+    typer.echo(f"lures: {len(data.lures)}")
+    if not hits:
+        typer.echo("no stored posts match any term yet")
+        return
+    typer.echo(
+        f"\n{'term':<16}{'category':<22}{'posts':>7}{'confirmed':>11}{'dismissed':>11}{'precision':>11}"
+    )
+    for row in hits:
+        judged = row["confirmed"] + row["dismissed"]
+        precision = f"{row['confirmed'] / judged:.2f}" if judged else "-"
+        typer.echo(
+            f"{row['term']:<16}{row['category']:<22}{row['posts']:>7}"
+            f"{row['confirmed']:>11}{row['dismissed']:>11}{precision:>11}"
+        )

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         return self.db_path or self.data_dir / "cluewatch.db"
 
     @property
+    def lexicon_dir(self) -> Path:
+        """The operator's lexicon overlay (`cluewatch lexicon add|disable` write here)."""
+        return self.data_dir / "lexicon"
+
+    @property
     def evidence_dir(self) -> Path:
         return self.data_dir / "evidence"
 

@@ -59,6 +59,8 @@ class Store(Protocol):
 
     def count_posts(self) -> int: ...
 
+    def term_hits(self) -> list[dict[str, Any]]: ...
+
     def record_verdict(
         self, verdict: Verdict, *, expected_version: int | None = None
     ) -> ScoredPost:

@@ -367,6 +367,32 @@ class SQLiteStore:
     def count_posts(self) -> int:
         return int(self._conn().execute("SELECT COUNT(*) FROM posts").fetchone()[0])
 
+    def term_hits(self) -> list[dict[str, Any]]:
+        """Per lexicon term: posts it matched and how analysts judged them.
+
+        `confirmed` counts posts confirmed as clues (or further along the chain:
+        transferred, feedback); `dismissed` those dismissed. A full scan of the
+        stored matches: a supervisor's report, not a queue query.
+        """
+        rows = (
+            self._conn()
+            .execute(
+                """
+            SELECT json_extract(m.value, '$.category') AS category,
+                   json_extract(m.value, '$.term') AS term,
+                   COUNT(DISTINCT p.id) AS posts,
+                   COUNT(DISTINCT CASE WHEN p.state IN ('confirmed', 'transferred', 'feedback')
+                                       THEN p.id END) AS confirmed,
+                   COUNT(DISTINCT CASE WHEN p.state = 'dismissed' THEN p.id END) AS dismissed
+            FROM posts AS p, json_each(p.matches) AS m
+            GROUP BY category, term
+            ORDER BY posts DESC, category, term
+            """
+            )
+            .fetchall()
+        )
+        return [dict(row) for row in rows]
+
     def history(self, post_id: str) -> list[dict[str, Any]]:
         rows = self._conn().execute(
             "SELECT * FROM post_history WHERE post_id=? ORDER BY rowid", (post_id,)

@@ -41,6 +41,7 @@ from lexicon.normalize import (
     spell_term,
     tables,
 )
+from lexicon.splits import split_forms
 
 _HANDLE_KINDS = frozenset({"phone", "wechat", "qq", "telegram"})
 # Reported per text: more would not help an analyst and would let hostile input cost time.
@@ -85,6 +86,7 @@ class _Pattern:
     text: str  # as written in the data
     runs: tuple[int, ...]
     latin: bool
+    technique: str = ""  # fixed technique for generated forms (split characters)
 
 
 class Matcher:
@@ -111,6 +113,18 @@ class Matcher:
                         "term", index, text, tuple(int(r) for r in nz.runs), _is_latin(nz.compact)
                     )
                 )
+                for form in split_forms(nz.compact):
+                    split = normalize(form)
+                    compact[split.compact].append(
+                        _Pattern(
+                            "term",
+                            index,
+                            form,
+                            tuple(int(r) for r in split.runs),
+                            False,
+                            "split_char",
+                        )
+                    )
                 # One syllable spells too many ordinary characters to mean anything.
                 if len(nz.compact) >= 2 and any(is_han(c) for c in nz.compact):
                     syllables = len(nz.compact)
@@ -238,7 +252,9 @@ class Matcher:
                     if role == "initials":
                         technique, weight, needs = "initials", term.weight, True
                     else:
-                        technique = self._technique(nz, cs, ce, ja, jb, pattern.text)
+                        technique = pattern.technique or self._technique(
+                            nz, cs, ce, ja, jb, pattern.text
+                        )
                         weight, needs = term.weight, term.weight == "weak"
                     batch.candidates[post].append((term, weight, technique, ja, jb, needs))
 

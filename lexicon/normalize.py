@@ -412,25 +412,22 @@ def normalize_term(term: str) -> str:
 
 
 def spell_term(term: str) -> list[str]:
-    """Pinyin spellings of a term (every reading of polyphonic characters, at most 8)."""
-    from itertools import product
+    """Pinyin spellings of a term: its reading as a word and its per-character reading.
 
-    from pypinyin import Style, pinyin
+    Only common readings are used: the word reading from pypinyin's phrase
+    dictionary (包成功 -> baochenggong) and the most common reading of each
+    character, which is what the text side spells (`Tables.spell`). Rare
+    readings of polyphonic characters (包 -> fu, 童 -> zhong) would match
+    ordinary words that happen to spell the same.
+    """
+    from pypinyin import Style, lazy_pinyin
 
     compact = normalize_term(term)
     if not compact:
         return []
-    readings = pinyin(
-        compact, style=Style.NORMAL, heteronym=True, errors=lambda s: [[c] for c in s]
-    )
-    choices = [sorted({r.replace("ü", "v") for r in options})[:3] for options in readings]
-    spellings: list[str] = []
-    for combo in product(*choices):
-        spellings.append("".join(combo).lower())
-        if len(spellings) >= 8:
-            break
-    # The reading the text side uses (most common per character) must be among them.
-    spelled = normalize(term).spelled
-    if spelled not in spellings:
-        spellings.insert(0, spelled)
+    spellings = [normalize(term).spelled]
+    word = "".join(lazy_pinyin(compact, style=Style.NORMAL, errors=lambda s: list(s)))
+    word = word.replace("ü", "v").lower()
+    if word not in spellings:
+        spellings.append(word)
     return spellings

@@ -11,6 +11,7 @@ from scrapy.crawler import Crawler
 from classifier.scorer import Scorer
 from cluewatch.runtime import settle_heap
 from index.sqlite import SQLiteStore
+from lexicon.manage import directories
 
 _SHARED: WeakKeyDictionary[Crawler, dict[str, Any]] = WeakKeyDictionary()
 
@@ -26,8 +27,10 @@ def open_store(crawler: Crawler) -> SQLiteStore:
 def open_scorer(crawler: Crawler) -> Scorer:
     shared = _SHARED.setdefault(crawler, {})
     if "scorer" not in shared:
+        overlay = crawler.settings.get("CLUEWATCH_LEXICON_DIR")
         shared["scorer"] = Scorer.from_paths(
             model_dir=Path(crawler.settings.get("CLUEWATCH_MODEL_DIR")),
+            lexicon_dirs=directories(overlay and Path(overlay)),
             threshold=crawler.settings.getfloat("CLUEWATCH_FLAG_THRESHOLD"),
         )
         settle_heap()
