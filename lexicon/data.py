@@ -63,12 +63,40 @@ class Lure(BaseModel):
     line: int = 0
 
 
+class Guard(BaseModel):
+    """A word-boundary rule: a match whose edge runs into one of these words is not the term.
+
+    `ends_with`/`followed_by`: a term form ending in one of `ends_with` does not
+    count when the text goes on with one of `followed_by` (出售婴儿 + 车).
+    `starts_with`/`preceded_by`: likewise at the start (双肩 + 包男女).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    note: str = Field(min_length=1, max_length=200)
+    ends_with: tuple[str, ...] = ()
+    followed_by: tuple[str, ...] = ()
+    starts_with: tuple[str, ...] = ()
+    preceded_by: tuple[str, ...] = ()
+    line: int = 0
+
+    @field_validator("followed_by", "preceded_by", mode="after")
+    @classmethod
+    def _no_blank_words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not w.strip() for w in value):
+            raise ValueError("must not hold blank words")
+        return value
+
+
 @dataclass(frozen=True)
 class LexiconData:
     terms: tuple[Term, ...]
     lures: tuple[Lure, ...]
     version: str
     files: tuple[Path, ...]
+    guards: tuple[Guard, ...] = ()
+    # Words near which pinyin initials (DY) are read as something else (抖音 in 直播).
+    initials_unless: tuple[str, ...] = ()
 
     def active_terms(self) -> list[Term]:
         return [t for t in self.terms if not t.disabled]
@@ -175,10 +203,45 @@ def _load_lures(path: Path) -> list[Lure]:
     return lures
 
 
+def _load_guards(path: Path) -> tuple[list[Guard], list[str]]:
+    doc = _read_yaml(path)
+    if not isinstance(doc, dict):
+        raise LexiconDataError(f"{path}: line 1: expected a mapping with 'guards'")
+    unknown = set(doc) - {"guards", "initials_unless", "__line__"}
+    if unknown:
+        raise LexiconDataError(f"{path}: unknown top-level keys {sorted(unknown)}")
+    guards: list[Guard] = []
+    for entry in doc.get("guards") or []:
+        if not isinstance(entry, dict):
+            raise LexiconDataError(f"{path}: guard entries must be mappings, got {entry!r}")
+        line = int(entry.pop("__line__", 0))
+        try:
+            guard = Guard(**entry, line=line)
+        except (ValidationError, TypeError) as exc:
+            reason = _error_text(exc) if isinstance(exc, ValidationError) else str(exc)
+            raise LexiconDataError(f"{path}: line {line}: {reason}") from exc
+        if (
+            bool(guard.ends_with) != bool(guard.followed_by)
+            or bool(guard.starts_with) != bool(guard.preceded_by)
+            or not (guard.ends_with or guard.starts_with)
+        ):
+            raise LexiconDataError(
+                f"{path}: line {line}: a guard needs ends_with with followed_by, "
+                "and/or starts_with with preceded_by"
+            )
+        guards.append(guard)
+    words = doc.get("initials_unless") or []
+    if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+        raise LexiconDataError(f"{path}: 'initials_unless' must be a list of words")
+    return guards, words
+
+
 def load_data(directories: Iterable[Path] = (SHIPPED_DIR,)) -> LexiconData:
     """Load and validate the lexicon from `directories`, later ones overriding earlier."""
     by_key: dict[tuple[str, str], Term] = {}
     lures: dict[tuple[str, str], Lure] = {}
+    guards: list[Guard] = []
+    initials_unless: list[str] = []
     files: list[Path] = []
     for directory in directories:
         if not directory.is_dir():
@@ -188,6 +251,11 @@ def load_data(directories: Iterable[Path] = (SHIPPED_DIR,)) -> LexiconData:
             if path.stem == "lures":
                 for lure in _load_lures(path):
                     lures[(lure.kind, lure.term)] = lure
+                continue
+            if path.stem == "guards":
+                more, words = _load_guards(path)
+                guards.extend(more)
+                initials_unless.extend(words)
                 continue
             for term in _load_category_file(path):
                 by_key[(term.category, term.term)] = term
@@ -205,4 +273,6 @@ def load_data(directories: Iterable[Path] = (SHIPPED_DIR,)) -> LexiconData:
         lures=tuple(lures.values()),
         version=version,
         files=tuple(files),
+        guards=tuple(guards),
+        initials_unless=tuple(dict.fromkeys(initials_unless)),
     )

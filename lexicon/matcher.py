@@ -38,10 +38,11 @@ from lexicon.normalize import (
     Normalized,
     is_han,
     normalize,
+    normalize_term,
     spell_term,
     tables,
 )
-from lexicon.splits import split_forms
+from lexicon.splits import abbreviation_forms, split_forms
 
 _HANDLE_KINDS = frozenset({"phone", "wechat", "qq", "telegram"})
 # Reported per text: more would not help an analyst and would let hostile input cost time.
@@ -87,6 +88,8 @@ class _Pattern:
     runs: tuple[int, ...]
     latin: bool
     technique: str = ""  # fixed technique for generated forms (split characters)
+    after: tuple[str, ...] = ()  # guard words that may not follow the match
+    before: tuple[str, ...] = ()  # guard words that may not precede it
 
 
 class Matcher:
@@ -101,6 +104,17 @@ class Matcher:
         compact: dict[str, list[_Pattern]] = defaultdict(list)
         spelled: dict[str, list[tuple[int, int]]] = defaultdict(list)  # -> (term index, syllables)
         self.unless_words: list[str] = []
+        self._guards = [
+            (
+                tuple(normalize_term(w) for w in g.ends_with),
+                tuple(normalize_term(w) for w in g.followed_by),
+                tuple(normalize_term(w) for w in g.starts_with),
+                tuple(normalize_term(w) for w in g.preceded_by),
+            )
+            for g in data.guards
+        ]
+        self._term_guards: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        self._form_runs: list[list[tuple[int, ...]]] = []
         for index, term in enumerate(self.terms):
             forms: set[str] = set()
             for text in (term.term, *term.variants):
@@ -108,21 +122,32 @@ class Matcher:
                 if not nz.compact:
                     continue
                 forms.add(nz.compact)
+                after, before = self._guard_words(nz.compact)
                 compact[nz.compact].append(
                     _Pattern(
-                        "term", index, text, tuple(int(r) for r in nz.runs), _is_latin(nz.compact)
+                        "term",
+                        index,
+                        text,
+                        tuple(int(r) for r in nz.runs),
+                        _is_latin(nz.compact),
+                        after=after,
+                        before=before,
                     )
                 )
-                for form in split_forms(nz.compact):
-                    split = normalize(form)
-                    compact[split.compact].append(
+                generated = [(f, "term", "split_char") for f in split_forms(nz.compact)]
+                generated += [(f, "initials", "initials") for f in abbreviation_forms(nz.compact)]
+                for form, role, technique in generated:
+                    other = normalize(form)
+                    compact[other.compact].append(
                         _Pattern(
-                            "term",
+                            role,
                             index,
                             form,
-                            tuple(int(r) for r in split.runs),
-                            False,
-                            "split_char",
+                            tuple(int(r) for r in other.runs),
+                            role == "initials",
+                            technique,
+                            after,
+                            before,
                         )
                     )
                 # One syllable spells too many ordinary characters to mean anything.
@@ -137,6 +162,18 @@ class Matcher:
             for word in term.unless:
                 self.unless_words.append(word)
             self._forms.append(forms)
+            self._form_runs.append(
+                [tuple(int(r) for r in normalize(f).runs) for f in (term.term, *term.variants)]
+            )
+            words = [self._guard_words(form) for form in forms]
+            self._term_guards.append(
+                (
+                    tuple({w for a, _ in words for w in a}),
+                    tuple({w for _, b in words for w in b}),
+                )
+            )
+        self._initials_unless = frozenset(data.initials_unless)
+        self.unless_words.extend(data.initials_unless)
         for word in sorted(set(self.unless_words)):
             form = normalize(word).compact
             if form:
@@ -173,6 +210,17 @@ class Matcher:
         self._unless_only = np.array(
             [all(p.role == "unless" for p in meta) for meta in self._compact_meta], dtype=bool
         )
+
+    def _guard_words(self, form: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Guard words that may not follow / precede a match of this compact form."""
+        after: set[str] = set()
+        before: set[str] = set()
+        for ends, followed, starts, preceded in self._guards:
+            if any(form.endswith(e) for e in ends):
+                after.update(followed)
+            if any(form.startswith(e) for e in starts):
+                before.update(preceded)
+        return tuple(sorted(after)), tuple(sorted(before))
 
     # ------------------------------------------------------------------
 
@@ -224,6 +272,7 @@ class Matcher:
         rest = ~only_unless
         joined = nz.original
         runs = nz.runs
+        compact = nz.compact
         for key, cs, ce, post, ja, jb in zip(
             keys[rest].tolist(),
             s[rest].tolist(),
@@ -248,6 +297,10 @@ class Matcher:
                 elif role == "unless":
                     batch.unless_extra[post].append((pattern.text, ja, jb))
                 else:
+                    if _guarded(compact, batch.gap, cs, ce, pattern.after, pattern.before):
+                        continue
+                    if _kinship_edge(compact, runs, cs, ce, pattern.runs):
+                        continue
                     term = self._info[pattern.index]
                     if role == "initials":
                         technique, weight, needs = "initials", term.weight, True
@@ -291,12 +344,42 @@ class Matcher:
                     continue
                 if not has_latin and len(surface_compact) != syllables:
                     continue
+                after, before = self._term_guards[term_index]
+                if _guarded(compact, batch.gap, first, last, after, before):
+                    continue
                 term = self._info[term_index]
                 if has_latin:
                     technique, weight, needs = "pinyin", term.weight, term.weight == "weak"
+                    if _name_like(joined[ja:jb]):
+                        # Daiyun, Shenyuan: a romanised name or place more often than jargon.
+                        weight, needs = _DEMOTE[term.weight], True
                 else:
+                    # Every character swapped for a homophone (戴云 for 代孕) is a name or
+                    # a place far more often than evasion, and so is a homophone that
+                    # takes in a doubled character (宝宝出生证 is not 包出生证).
+                    if not self._shares_character(term_index, surface_compact):
+                        continue
+                    doubled = nz.runs[first:last] > 1
+                    if doubled.any() and not self._doubled_alike(term_index, doubled):
+                        continue
                     technique, weight, needs = "homophone", _DEMOTE[term.weight], True
                 batch.candidates[post].append((term, weight, technique, ja, jb, needs))
+
+    def _doubled_alike(self, term_index: int, doubled: npt.NDArray[np.bool_]) -> bool:
+        """Whether a form of the term has a doubled character wherever the surface has one."""
+        return any(
+            len(runs) == len(doubled)
+            and all(r > 1 for r, d in zip(runs, doubled, strict=True) if d)
+            for runs in self._form_runs[term_index]
+        )
+
+    def _shares_character(self, term_index: int, surface: str) -> bool:
+        """Whether `surface` keeps at least one character of a same-length form of the term."""
+        return any(
+            any(a == b for a, b in zip(form, surface, strict=True))
+            for form in self._forms[term_index]
+            if len(form) == len(surface)
+        )
 
     def _finish(self, batch: _Batch, post: int) -> Analysis:
         entities = batch.entities.pop(post, [])
@@ -378,6 +461,13 @@ class Matcher:
                 negatives is not None
                 and term.unless
                 and negatives.any_in(lo, hi, term.unless.__contains__)
+            ):
+                suppressed.append(match)
+                continue
+            if (
+                match.technique == "initials"
+                and negatives is not None
+                and negatives.any_in(lo, hi, self._initials_unless.__contains__)
             ):
                 suppressed.append(match)
                 continue
@@ -491,7 +581,11 @@ class _SpanIndex:
 
 
 def _resolve_overlaps(matches: list[TermMatch]) -> list[TermMatch]:
-    """Within one category, keep the longest (then strongest) of overlapping matches."""
+    """Within one category, keep the strongest (then longest) of overlapping matches.
+
+    Strength first: analysts need the most decisive reason, and obfuscation
+    (spaces, symbols) can make a weaker match longer in the original text.
+    """
     by_category: dict[str, list[TermMatch]] = defaultdict(list)
     for match in matches:
         by_category[match.category].append(match)
@@ -502,9 +596,9 @@ def _resolve_overlaps(matches: list[TermMatch]) -> list[TermMatch]:
         for match in group:
             if chosen and match.start < chosen[-1].end:
                 last = chosen[-1]
-                if (match.end - match.start, WEIGHT_RANK[match.weight]) > (
-                    last.end - last.start,
+                if (WEIGHT_RANK[match.weight], match.end - match.start) > (
                     WEIGHT_RANK[last.weight],
+                    last.end - last.start,
                 ):
                     chosen[-1] = match
                 continue
@@ -512,6 +606,56 @@ def _resolve_overlaps(matches: list[TermMatch]) -> list[TermMatch]:
         out.extend(chosen)
     out.sort(key=lambda m: (m.start, m.end, m.category))
     return out
+
+
+# Kinship nouns said twice (妈妈, 宝宝): at the edge of a match they belong to the
+# ordinary word, not to the term (我代妈妈去开会 is not 代妈).
+_KINSHIP = frozenset("妈爸宝姐妹哥弟娃奶爷婆公叔姨舅")
+
+
+def _guarded(
+    compact: str,
+    gap: IntArray,
+    first: int,
+    last: int,
+    after: tuple[str, ...],
+    before: tuple[str, ...],
+) -> bool:
+    """Whether the compact match [first, last) runs straight into a guard word.
+
+    Straight means nothing between them in the original text: in 专业代孕 妇科 the
+    space separates two words, in 代孕妇 there is one word.
+    """
+    if after and gap[last - 1] == 0 and any(compact.startswith(w, last) for w in after):
+        return True
+    return (
+        bool(before)
+        and first > 0
+        and gap[first - 1] == 0
+        and any(compact.endswith(w, 0, first) for w in before)
+    )
+
+
+def _kinship_edge(
+    compact: str, runs: IntArray, first: int, last: int, need: tuple[int, ...]
+) -> bool:
+    """A doubled kinship noun at an edge of the match, and no other doubling in it.
+
+    When every character is doubled (招招代代妈妈) the doubling is evasion, not a word.
+    """
+    if not need or last - first < 2:
+        return False
+    if need[0] == 1 and runs[first] > 1 and compact[first] in _KINSHIP:
+        return int(runs[first + 1 : last].max()) == 1
+    if need[-1] == 1 and runs[last - 1] > 1 and compact[last - 1] in _KINSHIP:
+        return int(runs[first : last - 1].max()) == 1
+    return False
+
+
+def _name_like(surface: str) -> bool:
+    """Capitalised romanisation (Daiyun, Shenyuan), as names and places are written."""
+    letters = [c for c in surface if c.isalpha()]
+    return len(letters) > 1 and letters[0].isupper() and all(c.islower() for c in letters[1:])
 
 
 def _is_latin(text: str) -> bool:

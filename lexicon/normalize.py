@@ -42,7 +42,13 @@ EMOJI_MEANINGS: dict[str, str] = {
     "🤰": "孕",
     "🫃": "孕",
     "🫄": "孕",
-    "👶": "婴",
+    "👶": "婴儿",
+    "🍷": "酒",
+    "🍺": "酒",
+    "🐍": "蛇",
+    "🆔": "证",
+    "🐶": "狗",
+    "🐕": "狗",
     "🍼": "奶",
     "🧒": "孩",
     "👧": "女孩",
@@ -426,8 +432,12 @@ def spell_term(term: str) -> list[str]:
     if not compact:
         return []
     spellings = [normalize(term).spelled]
-    word = "".join(lazy_pinyin(compact, style=Style.NORMAL, errors=lambda s: list(s)))
-    word = word.replace("ü", "v").lower()
-    if word not in spellings:
-        spellings.append(word)
+    # The word reading, of the collapsed form (as Han text is spelled after
+    # repeats collapse) and of the full form (as pinyin text is written:
+    # 宝宝 -> baobao, which no collapse touches).
+    for form in (compact, term):
+        word = "".join(lazy_pinyin(form, style=Style.NORMAL, errors=lambda s: list(s)))
+        word = "".join(c for c in word.replace("ü", "v").lower() if c.isalnum())
+        if word and word not in spellings:
+            spellings.append(word)
     return spellings

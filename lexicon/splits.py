@@ -35,7 +35,19 @@ SPLIT_CHARS: dict[str, tuple[str, ...]] = {
     "胎": ("月台",),
     "肝": ("月干",),
     "胚": ("月丕",),
-    "证": ("讠正",),
+    "证": ("讠正", "言正"),
+    "渡": ("氵度",),
+    "蛇": ("虫它",),
+    "狗": ("犭句",),
+    "酒": ("氵酉",),
+    "陪": ("阝咅",),
+    "送": ("辶关",),
+    "领": ("令页",),
+    "腹": ("月复",),
+    "媳": ("女息",),
+    "偷": ("亻俞",),
+    "嫖": ("女票",),
+    "妇": ("女彐",),
     "孩": ("子亥",),
     "供": ("亻共",),
     "钱": ("钅戋",),
@@ -46,6 +58,17 @@ SPLIT_CHARS: dict[str, tuple[str, ...]] = {
 }
 
 MAX_FORMS = 8
+
+# Latin initials that stand for a place inside jargon (MB高薪 = 缅北高薪, YN新娘 =
+# 越南新娘). Forms with the initials are matched like pinyin initials: only
+# with context, and not next to words that make them mean something else.
+ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "缅北": ("mb",),
+    "缅甸": ("md",),
+    "越南": ("yn",),
+    "柬埔寨": ("jpz",),
+    "老挝": ("lw",),
+}
 
 
 def split_forms(text: str) -> list[str]:
@@ -60,4 +83,13 @@ def split_forms(text: str) -> list[str]:
             forms.append(form)
         if len(forms) >= MAX_FORMS:
             break
+    return forms
+
+
+def abbreviation_forms(text: str) -> list[str]:
+    """`text` with a place written as its Latin initials (缅北高薪 -> mb高薪)."""
+    forms: list[str] = []
+    for place, abbreviations in ABBREVIATIONS.items():
+        if place in text and text != place:
+            forms.extend(text.replace(place, short) for short in abbreviations)
     return forms

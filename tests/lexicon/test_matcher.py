@@ -177,3 +177,27 @@ def test_batch_never_matches_across_texts(matcher: Matcher) -> None:
 def test_batch_equals_one_text_at_a_time(texts: list[str]) -> None:
     matcher = _shared_matcher()
     assert matcher.analyze_many(texts) == [matcher.analyze(t) for t in texts]
+
+
+def test_bad_guard_names_file_and_line(tmp_path: Path) -> None:
+    for name in ("surrogacy.yaml", "lures.yaml"):
+        (tmp_path / name).write_text((FIXTURE / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "guards.yaml").write_text(
+        "guards:\n  - note: ok\n    ends_with: [婴儿]\n    followed_by: [车]\n"
+        "  - note: half a rule\n    ends_with: [孕]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LexiconDataError, match=r"guards.yaml: line 5: a guard needs"):
+        load_data([tmp_path])
+
+
+def test_guard_word_after_a_term_cancels_it(tmp_path: Path) -> None:
+    for name in ("surrogacy.yaml", "lures.yaml"):
+        (tmp_path / name).write_text((FIXTURE / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "guards.yaml").write_text(
+        "guards:\n  - note: 代孕妇\n    ends_with: [孕]\n    followed_by: [妇]\n", encoding="utf-8"
+    )
+    guarded = Matcher(load_data([tmp_path]))
+    assert found(guarded, "家属代孕妇签字") == []
+    # A separator ends the word: 代孕 and 妇科 are two words here.
+    assert found(guarded, "专业代孕 妇科医生") == [("代孕", "strong", "plain")]
