@@ -107,21 +107,30 @@ class Splits:
     test_held_out: list[Example]
 
 
-def split(examples: list[Example], *, held_out: float = 0.2) -> Splits:
-    """Held-out families for the generalisation test; the rest split 80/10/10 by example."""
+def split(
+    examples: list[Example], *, held_out: float = 0.2, validation_families: float = 0.15
+) -> Splits:
+    """Split by family: held-out test families, validation families, the rest by example.
+
+    * test_held_out: whole families (20%) never seen in training: how the
+      model does on new phrasings and scenarios;
+    * validation: other whole families (15%), used to pick the epoch and to
+      fit fusion and thresholds, so that those are tuned on unseen phrasings
+      too and not on the training families the model has memorised;
+    * train / test_in_distribution: the remaining families, 90/10 by example.
+    """
     train: list[Example] = []
     validation: list[Example] = []
     test_id: list[Example] = []
     test_ho: list[Example] = []
     for ex in examples:
-        if _fraction(ex.family, "family") < held_out:
+        family = _fraction(ex.family, "family")
+        if family < held_out:
             test_ho.append(ex)
-            continue
-        r = _fraction(ex.id, "example")
-        if r < 0.8:
-            train.append(ex)
-        elif r < 0.9:
+        elif family < held_out + validation_families:
             validation.append(ex)
+        elif _fraction(ex.id, "example") < 0.9:
+            train.append(ex)
         else:
             test_id.append(ex)
     return Splits(train, validation, test_id, test_ho)

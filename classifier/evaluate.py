@@ -29,8 +29,13 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def metrics(examples: Sequence[Example], probs: FloatArray, threshold: float) -> dict[str, Any]:
-    """Metrics of `probs` (n x 7) against the examples' labels at one threshold."""
+def metrics(
+    examples: Sequence[Example], probs: FloatArray, threshold: float | FloatArray
+) -> dict[str, Any]:
+    """Metrics of `probs` (n x 7) against the examples' labels.
+
+    `threshold` is one value for every category or one per category.
+    """
     y = label_matrix(examples)
     pred = (probs >= threshold).astype(np.int8)
     per_category: dict[str, dict[str, float]] = {}
@@ -59,7 +64,11 @@ def metrics(examples: Sequence[Example], probs: FloatArray, threshold: float) ->
     hard_neg = hard & ~clue_true
     benign = ~clue_true
     return {
-        "threshold": threshold,
+        "threshold": (
+            threshold
+            if isinstance(threshold, float | int)
+            else {c: round(float(t), 4) for c, t in zip(CATEGORIES, threshold, strict=True)}
+        ),
         "examples": len(examples),
         "clue_vs_benign": {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)},
         "macro_f1": round(float(np.mean(f1s)) if f1s else 0.0, 4),

@@ -1,11 +1,12 @@
 """Fusion of model probabilities and lexicon matches into one clue score per category.
 
-Per category c a logistic model (format `cluewatch.fusion.v1`):
+Per category c a logistic model (format `cluewatch.fusion.v2`):
 
-    p_c = sigmoid(w_model * logit(m_c) + w_strong * S_c + w_medium * M_c + w_weak * W_c
+    p_c = sigmoid(w_model * logit(m_c) + w_linear * logit(l_c)
+                  + w_strong * S_c + w_medium * M_c + w_weak * W_c
                   + w_lure * L * any_c + bias)
 
-where m_c is the transformer's probability, S/M/W count the category's strong,
+where m_c is the transformer's probability, l_c the linear n-gram model's, S/M/W count the category's strong,
 medium and weak matches (capped at 2, 3 and 3), L is 1 when the post carries
 a contact lure or contact entity, and any_c is 1 when the category has a match.
 The model term lets the classifier veto jargon quoted in news and bulletins;
@@ -25,10 +26,11 @@ import numpy.typing as npt
 
 from cluewatch.taxonomy import CATEGORIES
 
-FORMAT = "cluewatch.fusion.v1"
-FEATURES = ("model", "strong", "medium", "weak", "lure", "bias")
+FORMAT = "cluewatch.fusion.v2"
+FEATURES = ("model", "linear", "strong", "medium", "weak", "lure", "bias")
 DEFAULT_PARAMS: dict[str, float] = {
     "model": 1.0,
+    "linear": 0.0,
     "strong": 2.6,
     "medium": 1.2,
     "weak": 0.6,
@@ -67,10 +69,11 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def features(model_prob: float, counts: MatchCounts, lure: bool) -> list[float]:
+def features(model_prob: float, linear_prob: float, counts: MatchCounts, lure: bool) -> list[float]:
     any_match = counts.strong + counts.medium + counts.weak > 0
     return [
         _logit(model_prob),
+        _logit(linear_prob),
         min(counts.strong, CAPS["strong"]),
         min(counts.medium, CAPS["medium"]),
         min(counts.weak, CAPS["weak"]),
@@ -87,11 +90,20 @@ class Fusion:
         self.params = {c: {**DEFAULT_PARAMS, **params.get(c, {})} for c in CATEGORIES}
 
     def fuse(
-        self, model_probs: Sequence[float], counts: dict[str, MatchCounts], lure: bool
+        self,
+        model_probs: Sequence[float],
+        linear_probs: Sequence[float],
+        counts: dict[str, MatchCounts],
+        lure: bool,
     ) -> list[float]:
         out: list[float] = []
         for index, category in enumerate(CATEGORIES):
-            x = features(float(model_probs[index]), counts.get(category, MatchCounts()), lure)
+            x = features(
+                float(model_probs[index]),
+                float(linear_probs[index]),
+                counts.get(category, MatchCounts()),
+                lure,
+            )
             w = self.params[category]
             z = sum(w[name] * value for name, value in zip(FEATURES, x, strict=True))
             out.append(1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0))))

@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from classifier.fusion import Fusion, evidence
-from classifier.model import TextClassifier
+from classifier.linear import LINEAR_FILE, LinearModel
+from classifier.model import MAX_WINDOWS, TextClassifier, model_input
 from cluewatch.taxonomy import BENIGN, CATEGORIES
 from lexicon import Analysis, Matcher
 from lexicon.data import load_data
@@ -43,39 +47,146 @@ class ScoreResult:
         }
 
 
+# The linear model reads as much text as the transformer's windows cover.
+LINEAR_CHARS = 126 * MAX_WINDOWS
+
+
 def scored_text(title: str | None, text: str) -> str:
     """The text offsets refer to: title + newline + text when a title is given (FORMATS.md)."""
     return f"{title}\n{text}" if title else text
 
 
-class Scorer:
-    """Scores posts in batches. Build once; reuse for every post."""
+@dataclass
+class Scored:
+    """Everything scoring computed for a batch, before it is shaped for output."""
 
-    def __init__(self, matcher: Matcher, classifier: TextClassifier, *, threshold: float) -> None:
+    analyses: list[Analysis]
+    fused: npt.NDArray[np.float64]  # (n, 7) calibrated category scores
+    model: npt.NDArray[np.float32]  # transformer probabilities (linear stand-in where skipped)
+    linear: npt.NDArray[np.float32]
+    transformer_ran: npt.NDArray[np.bool_]
+
+
+def fuse_all(
+    fusion: Fusion,
+    model: npt.NDArray[np.float32],
+    linear: npt.NDArray[np.float32],
+    analyses: Sequence[Analysis],
+) -> npt.NDArray[np.float64]:
+    """Fused category scores, one row per post."""
+    fused = np.zeros((len(analyses), len(CATEGORIES)), dtype=np.float64)
+    for row, analysis in enumerate(analyses):
+        counts, lure = evidence(analysis)
+        fused[row] = fusion.fuse(model[row], linear[row], counts, lure)
+    return fused
+
+
+class Scorer:
+    """Scores posts in batches. Build once; reuse for every post.
+
+    Scoring is a cascade: the lexicon and the linear n-gram model look at
+    every post; the transformer runs only where it can change the outcome,
+    that is where the lexicon found a term or the linear model gives some
+    category at least `cascade_floor` (chosen at training time so that the
+    cascade loses almost no recall). Elsewhere the linear probabilities stand
+    in for the transformer's. `cascade=False` runs the transformer on all.
+
+    A post is flagged when a category's fused score reaches that category's
+    threshold (chosen on validation families for the model's target
+    precision), or, when the operator sets one, the single `threshold`.
+    """
+
+    def __init__(
+        self,
+        matcher: Matcher,
+        classifier: TextClassifier,
+        *,
+        threshold: float | None = None,
+        linear: LinearModel | None = None,
+        cascade: bool = True,
+    ) -> None:
         self.matcher = matcher
         self.classifier = classifier
+        self.linear = linear
         self.threshold = threshold
-        self.fusion = Fusion.from_dict(classifier.meta.fusion)
+        meta = classifier.meta
+        self.fusion = Fusion.from_dict(meta.fusion)
+        self.thresholds = np.array(
+            [
+                threshold if threshold is not None else float(meta.thresholds.get(c, 0.5))
+                for c in CATEGORIES
+            ]
+        )
+        self.cascade = cascade and linear is not None
+        self.cascade_floor = float(meta.metrics.get("cascade_floor", 0.05))
 
     @classmethod
     def from_paths(
-        cls, *, model_dir: Path, lexicon_dirs: Sequence[Path] | None = None, threshold: float
+        cls,
+        *,
+        model_dir: Path,
+        lexicon_dirs: Sequence[Path] | None = None,
+        threshold: float | None = None,
+        cascade: bool = True,
     ) -> Scorer:
         data = load_data(lexicon_dirs) if lexicon_dirs else load_data()
-        return cls(Matcher(data), TextClassifier(model_dir), threshold=threshold)
+        linear = LinearModel.load(model_dir) if (model_dir / LINEAR_FILE).exists() else None
+        return cls(
+            Matcher(data),
+            TextClassifier(model_dir),
+            threshold=threshold,
+            linear=linear,
+            cascade=cascade,
+        )
+
+    def compute(self, texts: Sequence[str]) -> Scored:
+        analyses = self.matcher.analyze_many(texts)
+        n = len(texts)
+        if self.linear is not None:
+            linear = self.linear.predict([model_input(t[:LINEAR_CHARS]) for t in texts])
+        else:
+            linear = np.full((n, len(CATEGORIES)), 0.5, dtype=np.float32)
+        if self.cascade:
+            has_term = np.array([bool(a.matches) for a in analyses], dtype=bool)
+            run = has_term | (linear.max(axis=1) >= self.cascade_floor)
+        else:
+            run = np.ones(n, dtype=bool)
+        model = linear.copy() if self.linear is not None else np.zeros_like(linear)
+        chosen = np.flatnonzero(run)
+        if len(chosen):
+            model[chosen] = self.classifier.predict([texts[i] for i in chosen])
+        fused = fuse_all(self.fusion, model, linear, analyses)
+        return Scored(analyses, fused, model, linear, run)
+
+    def flags(self, fused: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        """Per post and category: whether the fused score reaches the category's threshold."""
+        return fused >= self.thresholds
 
     def score_texts(self, texts: Sequence[str]) -> list[ScoreResult]:
-        analyses = self.matcher.analyze_many(texts)
-        probs = self.classifier.predict(texts)
-        return [self._fuse(analysis, row) for analysis, row in zip(analyses, probs, strict=True)]
+        scored = self.compute(texts)
+        flags = self.flags(scored.fused)
+        return [
+            self._result(scored.analyses[i], scored.fused[i], flags[i], scored.model[i])
+            for i in range(len(texts))
+        ]
 
-    def _fuse(self, analysis: Analysis, model_row: Sequence[float]) -> ScoreResult:
-        counts, lure = evidence(analysis)
-        fused = self.fusion.fuse(model_row, counts, lure)
-        categories = {c: round(p, 4) for c, p in zip(CATEGORIES, fused, strict=True)}
+    def _result(
+        self,
+        analysis: Analysis,
+        fused: npt.NDArray[np.float64],
+        flags: npt.NDArray[np.bool_],
+        model_row: Sequence[float],
+    ) -> ScoreResult:
+        categories = {c: round(float(p), 4) for c, p in zip(CATEGORIES, fused, strict=True)}
         best = max(CATEGORIES, key=lambda c: categories[c])
         score = categories[best]
-        flagged = score >= self.threshold
+        flagged = bool(flags.any())
+        if flagged:
+            # The label is the strongest category among those past their threshold.
+            best = max(
+                (c for c, f in zip(CATEGORIES, flags, strict=True) if f),
+                key=lambda c: categories[c],
+            )
         return ScoreResult(
             score=score,
             label=best if flagged else BENIGN,

@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 
 from classifier.corpus import DEFAULT_CORPUS, Example, corpus_hash, load_corpus, split
-from classifier.evaluate import label_matrix, metrics
+from classifier.evaluate import label_matrix, metrics, threshold_for_precision
 from classifier.fusion import FEATURES, Fusion, evidence, features, fit_logistic
+from classifier.linear import LinearModel
 from classifier.model import ModelMeta, TextClassifier, model_input
+from classifier.scorer import Scored, Scorer, fuse_all
 from classifier.tokenizer import build_vocab, make_tokenizer
 from cluewatch.errors import ModelLoadError, TrainingDataError
 from cluewatch.taxonomy import CATEGORIES
@@ -45,6 +47,8 @@ class TrainConfig:
     learning_rate: float = 1e-3
     fine_tune_learning_rate: float = 5e-5
     seed: int = 20261123
+    # Per-category thresholds are the lowest reaching this precision on validation families.
+    target_precision: float = 0.9
     name: str = "cluewatch-charbert"
 
 
@@ -152,7 +156,8 @@ def train(
     train_texts = [model_input(ex.scored_text) for ex in splits.train]
     val_texts = [model_input(ex.scored_text) for ex in splits.validation]
     tokenizer, model = _build_model(config, base_model, train_texts)
-    max_length = config.max_length
+    # A checkpoint's position table bounds the window (a tiny or older model may hold fewer).
+    max_length = min(config.max_length, int(model.config.max_position_embeddings))
     y_train = torch.tensor(label_matrix(splits.train), dtype=torch.float32)
     lr = config.fine_tune_learning_rate if base_model else config.learning_rate
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
@@ -210,6 +215,9 @@ def train(
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(out_dir), safe_serialization=True)
     tokenizer.save_pretrained(str(out_dir))
+    progress("linear n-gram model")
+    linear = LinearModel.fit(train_texts, label_matrix(splits.train))
+    linear.save(out_dir)
     lexicon = Matcher(load_data())
     weights = (out_dir / "model.safetensors").read_bytes()
     meta = ModelMeta(
@@ -223,28 +231,54 @@ def train(
     )
     meta.write(out_dir)
     classifier = TextClassifier(out_dir)
-    fusion = fit_fusion(classifier, lexicon, splits.validation)
+    scorer = Scorer(lexicon, classifier, linear=linear, cascade=False)
+    validation = scorer.compute([ex.scored_text for ex in splits.validation])
+    fusion = fit_fusion(validation, splits.validation)
+    scorer.fusion = fusion
+    validation.fused = fuse_all(fusion, validation.model, validation.linear, validation.analyses)
+    thresholds = choose_thresholds(validation.fused, splits.validation, config.target_precision)
+    scorer.thresholds = np.array([thresholds[c] for c in CATEGORIES])
+    floor, cascade_report = choose_cascade_floor(
+        fusion, validation, splits.validation, scorer.thresholds
+    )
+    progress(f"thresholds {thresholds}; cascade floor {floor} ({cascade_report})")
+    scorer.cascade_floor = floor
+    scorer.cascade = True
     meta.fusion = fusion.to_dict()
+    meta.thresholds = thresholds
     meta.metrics = {
         "best_epoch": best_epoch,
-        "in_distribution": evaluate_all(classifier, lexicon, fusion, splits.test_in_distribution),
-        "held_out_families": evaluate_all(classifier, lexicon, fusion, splits.test_held_out),
+        "target_precision": config.target_precision,
+        "cascade_floor": floor,
+        "cascade_validation": cascade_report,
+        "splits": {
+            "train": len(splits.train),
+            "validation_families": len(splits.validation),
+            "test_in_distribution": len(splits.test_in_distribution),
+            "test_held_out_families": len(splits.test_held_out),
+        },
+        "in_distribution": evaluate_all(scorer, splits.test_in_distribution),
+        "held_out_families": evaluate_all(scorer, splits.test_held_out),
     }
     meta.write(out_dir)
     return meta
 
 
-def fit_fusion(classifier: TextClassifier, lexicon: Matcher, examples: Sequence[Example]) -> Fusion:
-    texts = [ex.scored_text for ex in examples]
-    probs = classifier.predict(texts)
+def fit_fusion(scored: Scored, examples: Sequence[Example]) -> Fusion:
+    """Fusion weights per category, fitted on the validation families."""
     y = label_matrix(examples)
-    rows = [evidence(analysis) for analysis in lexicon.analyze_many(texts)]
+    rows = [evidence(analysis) for analysis in scored.analyses]
     params: dict[str, dict[str, float]] = {}
     for index, category in enumerate(CATEGORIES):
         x = np.array(
             [
-                features(float(probs[i, index]), rows[i][0][category], rows[i][1])
-                for i in range(len(texts))
+                features(
+                    float(scored.model[i, index]),
+                    float(scored.linear[i, index]),
+                    rows[i][0][category],
+                    rows[i][1],
+                )
+                for i in range(len(examples))
             ],
             dtype=np.float64,
         )
@@ -255,26 +289,82 @@ def fit_fusion(classifier: TextClassifier, lexicon: Matcher, examples: Sequence[
     return Fusion(params)
 
 
-def evaluate_all(
-    classifier: TextClassifier, lexicon: Matcher, fusion: Fusion, examples: Sequence[Example]
-) -> dict[str, Any]:
-    """Lexicon-only, model-only and fused metrics on `examples`."""
+def choose_thresholds(
+    fused: np.ndarray, examples: Sequence[Example], target_precision: float
+) -> dict[str, float]:
+    """Per category, the lowest threshold reaching the target precision on validation.
+
+    Kept within [0.2, 0.8]: a few validation examples must not push a category
+    to flag everything or nothing. Categories with too few positives keep 0.5.
+    """
+    y = label_matrix(examples)
+    out: dict[str, float] = {}
+    for index, category in enumerate(CATEGORIES):
+        if int(y[:, index].sum()) < MIN_FUSION_POSITIVES:
+            out[category] = 0.5
+            continue
+        t = threshold_for_precision(fused[:, index], y[:, index], target_precision)
+        out[category] = round(min(max(t, 0.2), 0.8), 4)
+    return out
+
+
+CASCADE_FLOORS = (0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01)
+
+
+def choose_cascade_floor(
+    fusion: Fusion, scored: Scored, examples: Sequence[Example], thresholds: np.ndarray
+) -> tuple[float, dict[str, float]]:
+    """The highest linear-probability floor whose cascade keeps validation clue recall.
+
+    Allowed loss: a quarter point (the target is at most half a point on test data).
+    """
+    truth = label_matrix(examples).any(axis=1)
+    positives = max(1, int(truth.sum()))
+    full = (scored.fused >= thresholds).any(axis=1)
+    full_recall = float((full & truth).sum()) / positives
+    has_term = np.array([bool(a.matches) for a in scored.analyses], dtype=bool)
+    for floor in CASCADE_FLOORS:
+        run = has_term | (scored.linear.max(axis=1) >= floor)
+        model = np.where(run[:, None], scored.model, scored.linear)
+        flagged = (fuse_all(fusion, model, scored.linear, scored.analyses) >= thresholds).any(
+            axis=1
+        )
+        recall = float((flagged & truth).sum()) / positives
+        if recall >= full_recall - 0.0025:
+            return floor, {
+                "validation_recall_full": round(full_recall, 4),
+                "validation_recall_cascade": round(recall, 4),
+                "transformer_share": round(float(run.mean()), 4),
+            }
+    return 0.0, {"validation_recall_full": round(full_recall, 4)}
+
+
+def evaluate_all(scorer: Scorer, examples: Sequence[Example]) -> dict[str, Any]:
+    """Lexicon-only, linear-only, model-only, fused and cascade metrics on `examples`."""
     from lexicon import category_evidence
 
     if not examples:
         return {}
     texts = [ex.scored_text for ex in examples]
-    model_probs = classifier.predict(texts).astype(np.float64)
-    lexicon_probs = np.zeros_like(model_probs)
-    fused = np.zeros_like(model_probs)
-    for row, analysis in enumerate(lexicon.analyze_many(texts)):
+    cascade = scorer.cascade
+    scorer.cascade = False
+    full = scorer.compute(texts)
+    scorer.cascade = cascade
+    lexicon_probs = np.zeros_like(full.fused)
+    for row, analysis in enumerate(full.analyses):
         lexicon_only = category_evidence(analysis.matches)
         for index, category in enumerate(CATEGORIES):
             lexicon_probs[row, index] = lexicon_only.get(category, 0.0)
-        counts, lure = evidence(analysis)
-        fused[row] = fusion.fuse(model_probs[row], counts, lure)
-    return {
+    result = {
         "lexicon_only": metrics(examples, lexicon_probs, 0.5),
-        "model_only": metrics(examples, model_probs, 0.5),
-        "fused": metrics(examples, fused, 0.5),
+        "linear_only": metrics(examples, full.linear.astype(np.float64), 0.5),
+        "model_only": metrics(examples, full.model.astype(np.float64), 0.5),
+        "fused": metrics(examples, full.fused, scorer.thresholds),
     }
+    if cascade:
+        staged = scorer.compute(texts)
+        result["fused_cascade"] = metrics(examples, staged.fused, scorer.thresholds)
+        result["fused_cascade"]["transformer_share"] = round(
+            float(staged.transformer_ran.mean()), 4
+        )
+    return result

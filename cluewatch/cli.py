@@ -84,7 +84,11 @@ def score(
         Path | None, typer.Option(help="Model directory (default: the shipped model).")
     ] = None,
     threshold: Annotated[
-        float | None, typer.Option(help="Flag threshold (default: CLUEWATCH_FLAG_THRESHOLD).")
+        float | None,
+        typer.Option(
+            help="One flag threshold for every category (default: CLUEWATCH_FLAG_THRESHOLD, "
+            "else the model's per-category thresholds)."
+        ),
     ] = None,
 ) -> None:
     """Score posts with the lexicon, the classifier and fusion; no crawling, no index writes."""
@@ -357,6 +361,37 @@ def train(
             f"held-out families, fused: clue F1 {held['clue_vs_benign']['f1']}, macro F1 "
             f"{held['macro_f1']}, hard-negative FPR {held['hard_negative_fpr']}"
         )
+
+
+@app.command()
+def evaluate(
+    data: Annotated[
+        list[Path], typer.Option("--data", help="Labelled corpus file(s) or directories (JSONL).")
+    ],
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model directory (default: the shipped model).")
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for metrics.json and the PR plots.")
+    ] = Path("evaluation"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Evaluate a model on labelled posts: lexicon-only, linear, model-only and fused side by side."""
+    from classifier.report import evaluate_model, format_report
+    from classifier.scorer import Scorer
+    from lexicon.manage import directories
+
+    try:
+        settings = _settings(model_dir=model)
+        scorer = Scorer.from_paths(
+            model_dir=settings.model_dir, lexicon_dirs=directories(settings.lexicon_dir)
+        )
+        result = evaluate_model(scorer, data, out)
+    except CluewatchError as exc:
+        _fail(exc)
+    typer.echo(
+        json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_report(result)
+    )
 
 
 # -- demo ----------------------------------------------------------------------

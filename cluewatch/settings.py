@@ -45,11 +45,14 @@ class Settings(BaseSettings):
         default=DEFAULT_SITES_DIR,
         description="Directory of site YAML files, one per crawled site.",
     )
-    flag_threshold: float = Field(
-        default=0.5,
+    flag_threshold: float | None = Field(
+        default=None,
         ge=0.0,
         le=1.0,
-        description="Clue score at or above which a post enters the review queue.",
+        description=(
+            "Clue score at or above which a post enters the review queue, for every category. "
+            "Unset: each category's threshold from the model (chosen for its target precision)."
+        ),
     )
     sandbox_url: str = Field(
         default="http://127.0.0.1:8601",
@@ -73,7 +76,7 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the review app listens on.")
     port: int = Field(default=8000, description="Port the review app listens on.")
 
-    @field_validator("es_url", "redis_url", mode="before")
+    @field_validator("es_url", "redis_url", "flag_threshold", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -34,7 +34,8 @@ def scrapy_settings(settings: Settings, *, log_level: str = "INFO") -> ScrapySet
     s.set("CLUEWATCH_STORE_PATH", str(settings.store_path), priority="project")
     s.set("CLUEWATCH_MODEL_DIR", str(settings.model_dir), priority="project")
     s.set("CLUEWATCH_LEXICON_DIR", str(settings.lexicon_dir), priority="project")
-    s.set("CLUEWATCH_FLAG_THRESHOLD", settings.flag_threshold, priority="project")
+    if settings.flag_threshold is not None:
+        s.set("CLUEWATCH_FLAG_THRESHOLD", settings.flag_threshold, priority="project")
     s.set("LOG_LEVEL", log_level, priority="project")
     return s
 

@@ -31,7 +31,11 @@ def open_scorer(crawler: Crawler) -> Scorer:
         shared["scorer"] = Scorer.from_paths(
             model_dir=Path(crawler.settings.get("CLUEWATCH_MODEL_DIR")),
             lexicon_dirs=directories(overlay and Path(overlay)),
-            threshold=crawler.settings.getfloat("CLUEWATCH_FLAG_THRESHOLD"),
+            threshold=(
+                crawler.settings.getfloat("CLUEWATCH_FLAG_THRESHOLD")
+                if crawler.settings.get("CLUEWATCH_FLAG_THRESHOLD") is not None
+                else None
+            ),
         )
         settle_heap()
     scorer: Scorer = shared["scorer"]

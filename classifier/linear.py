@@ -1,0 +1,118 @@
+"""The fast linear model: character n-grams, TF-IDF, one logistic regression per category.
+
+It is the baseline the transformer is evaluated against, a second opinion in
+fusion, and the cheap first stage of the scoring cascade (most crawled posts
+are ordinary chatter that it settles in microseconds). Features are hashed
+character 1-3-grams of the model input (no vocabulary to store); the saved
+state is the IDF vector and the weights, in safetensors, beside the
+transformer in the model directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from cluewatch.errors import ModelLoadError
+from cluewatch.taxonomy import CATEGORIES
+
+LINEAR_FILE = "linear.safetensors"
+N_FEATURES = 2**18
+NGRAMS = (1, 3)
+
+
+def _vectorizer() -> Any:
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(
+        analyzer="char",
+        ngram_range=NGRAMS,
+        n_features=N_FEATURES,
+        alternate_sign=False,
+        norm=None,
+        lowercase=False,
+        dtype=np.float32,
+    )
+
+
+class LinearModel:
+    """Per-category logistic regression over TF-IDF weighted hashed character n-grams."""
+
+    def __init__(
+        self,
+        idf: npt.NDArray[np.float32],
+        coef: npt.NDArray[np.float32],
+        intercept: npt.NDArray[np.float32],
+    ) -> None:
+        self.idf = idf.astype(np.float32)
+        self.coef = coef.astype(np.float32)  # (features, categories)
+        self.intercept = intercept.astype(np.float32)
+        self._hasher = _vectorizer()
+
+    def _features(self, texts: Sequence[str]) -> Any:
+        from sklearn.preprocessing import normalize
+
+        counts = self._hasher.transform(texts)
+        counts.data = 1.0 + np.log(counts.data)  # sublinear term frequency
+        weighted = counts.multiply(self.idf).tocsr()
+        return normalize(weighted, norm="l2", copy=False)
+
+    def logits(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, len(CATEGORIES)), dtype=np.float32)
+        return np.asarray(self._features(texts) @ self.coef) + self.intercept
+
+    def predict(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return (1.0 / (1.0 + np.exp(-self.logits(texts)))).astype(np.float32)
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], y: npt.NDArray[np.int8], *, c: float = 8.0) -> LinearModel:
+        from sklearn.linear_model import LogisticRegression
+
+        counts = _vectorizer().transform(texts)
+        df = np.bincount(counts.indices, minlength=N_FEATURES).astype(np.float64)
+        idf = (np.log((1 + len(texts)) / (1 + df)) + 1.0).astype(np.float32)
+        model = cls(idf, np.zeros((N_FEATURES, len(CATEGORIES))), np.zeros(len(CATEGORIES)))
+        x = model._features(texts)
+        for index in range(len(CATEGORIES)):
+            target = y[:, index]
+            if target.min() == target.max():
+                model.intercept[index] = 8.0 if target[0] else -8.0
+                continue
+            lr = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=200)
+            lr.fit(x, target)
+            model.coef[:, index] = lr.coef_[0]
+            model.intercept[index] = lr.intercept_[0]
+        return model
+
+    def save(self, directory: Path) -> None:
+        from safetensors.numpy import save_file
+
+        save_file(
+            {
+                "idf": self.idf,
+                "coef": self.coef.astype(np.float16),
+                "intercept": self.intercept,
+            },
+            str(directory / LINEAR_FILE),
+            metadata={"ngrams": f"{NGRAMS[0]}-{NGRAMS[1]}", "features": str(N_FEATURES)},
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> LinearModel:
+        from safetensors import SafetensorError
+        from safetensors.numpy import load_file
+
+        path = Path(directory) / LINEAR_FILE
+        try:
+            tensors = load_file(str(path))
+            model = cls(tensors["idf"], tensors["coef"], tensors["intercept"])
+        except (OSError, SafetensorError, KeyError) as exc:
+            raise ModelLoadError(f"{path}: cannot load the linear model ({exc})") from exc
+        if model.coef.shape != (N_FEATURES, len(CATEGORIES)) or model.idf.shape != (N_FEATURES,):
+            raise ModelLoadError(f"{path}: shapes do not match this version of cluewatch")
+        return model

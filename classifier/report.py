@@ -1,0 +1,170 @@
+"""`cluewatch evaluate`: a model directory against a labelled file, side by side.
+
+Lexicon-only, linear-only, model-only and fused scores on the same examples;
+per-category precision, recall, F1 and support; clue-vs-benign figures and the
+hard-negative false-positive rate; a confusion table of the primary label; one
+precision-recall plot (PNG) per category; everything also as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from classifier.corpus import Example, load_corpus
+from classifier.evaluate import label_matrix, metrics
+from classifier.scorer import Scorer
+from cluewatch.taxonomy import BENIGN, CATEGORIES
+from lexicon import category_evidence
+
+SOURCES = ("lexicon_only", "linear_only", "model_only", "fused")
+
+
+def score_sources(
+    scorer: Scorer, examples: Sequence[Example]
+) -> dict[str, npt.NDArray[np.float64]]:
+    """Per-category scores of every source, plus the cascade's fused scores."""
+    texts = [ex.scored_text for ex in examples]
+    cascade = scorer.cascade
+    scorer.cascade = False
+    full = scorer.compute(texts)
+    scorer.cascade = cascade
+    lexicon = np.zeros_like(full.fused)
+    for row, analysis in enumerate(full.analyses):
+        evidence = category_evidence(analysis.matches)
+        for index, category in enumerate(CATEGORIES):
+            lexicon[row, index] = evidence.get(category, 0.0)
+    scores = {
+        "lexicon_only": lexicon,
+        "linear_only": full.linear.astype(np.float64),
+        "model_only": full.model.astype(np.float64),
+        "fused": full.fused,
+    }
+    if cascade:
+        scores["fused_cascade"] = scorer.compute(texts).fused
+    return scores
+
+
+def confusion(
+    examples: Sequence[Example], fused: npt.NDArray[np.float64], thresholds: npt.NDArray[np.float64]
+) -> dict[str, dict[str, int]]:
+    """Rows: the true primary label (first label, or benign); columns: the predicted label."""
+    names = [*CATEGORIES, BENIGN]
+    table = {t: dict.fromkeys(names, 0) for t in names}
+    flags = fused >= thresholds
+    for row, ex in enumerate(examples):
+        truth = ex.labels[0] if ex.labels else BENIGN
+        if flags[row].any():
+            candidates = np.where(flags[row], fused[row], -1.0)
+            predicted = CATEGORIES[int(np.argmax(candidates))]
+        else:
+            predicted = BENIGN
+        table[truth][predicted] += 1
+    return table
+
+
+def pr_plots(
+    examples: Sequence[Example], scores: dict[str, npt.NDArray[np.float64]], out_dir: Path
+) -> list[Path]:
+    """One precision-recall plot per category with a curve per source."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    y = label_matrix(examples)
+    written: list[Path] = []
+    for index, category in enumerate(CATEGORIES):
+        if not y[:, index].any():
+            continue
+        fig, ax = plt.subplots(figsize=(5, 4), dpi=100)
+        for source in SOURCES:
+            precision, recall, _ = precision_recall_curve(y[:, index], scores[source][:, index])
+            ap = average_precision_score(y[:, index], scores[source][:, index])
+            ax.plot(recall, precision, label=f"{source} (AP {ap:.2f})")
+        ax.set_xlabel("recall")
+        ax.set_ylabel("precision")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.set_title(f"{category} (n={int(y[:, index].sum())})")
+        ax.legend(loc="lower left", fontsize=8)
+        ax.grid(alpha=0.3)
+        path = out_dir / f"pr_{category}.png"
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def evaluate_model(
+    scorer: Scorer, data: Sequence[Path], out_dir: Path | None = None
+) -> dict[str, Any]:
+    examples = load_corpus(data)
+    scores = score_sources(scorer, examples)
+    result: dict[str, Any] = {
+        "model_version": scorer.classifier.version,
+        "lexicon_version": scorer.matcher.version,
+        "examples": len(examples),
+        "thresholds": {c: float(t) for c, t in zip(CATEGORIES, scorer.thresholds, strict=True)},
+    }
+    for source, values in scores.items():
+        threshold = scorer.thresholds if source.startswith("fused") else 0.5
+        result[source] = metrics(examples, values, threshold)
+    result["confusion"] = confusion(examples, scores["fused"], scorer.thresholds)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        result["plots"] = [str(p) for p in pr_plots(examples, scores, out_dir)]
+        (out_dir / "metrics.json").write_text(
+            json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+    return result
+
+
+def format_report(result: dict[str, Any]) -> str:
+    lines = [
+        f"model {result['model_version']}, lexicon {result['lexicon_version']}, "
+        f"{result['examples']} examples",
+        "",
+        f"{'':<22}" + "".join(f"{s:>16}" for s in SOURCES),
+        f"{'clue-vs-benign F1':<22}"
+        + "".join(f"{result[s]['clue_vs_benign']['f1']:>16.3f}" for s in SOURCES),
+        f"{'  precision':<22}"
+        + "".join(f"{result[s]['clue_vs_benign']['precision']:>16.3f}" for s in SOURCES),
+        f"{'  recall':<22}"
+        + "".join(f"{result[s]['clue_vs_benign']['recall']:>16.3f}" for s in SOURCES),
+        f"{'macro F1':<22}" + "".join(f"{result[s]['macro_f1']:>16.3f}" for s in SOURCES),
+        f"{'hard-negative FPR':<22}"
+        + "".join(f"{result[s]['hard_negative_fpr']:>16.3f}" for s in SOURCES),
+        "",
+        "fused, per category (at the model's thresholds):",
+        f"{'category':<22}{'threshold':>10}{'precision':>10}{'recall':>10}{'F1':>10}{'support':>9}",
+    ]
+    for category in CATEGORIES:
+        m = result["fused"]["per_category"][category]
+        lines.append(
+            f"{category:<22}{result['thresholds'][category]:>10.2f}{m['precision']:>10.3f}"
+            f"{m['recall']:>10.3f}{m['f1']:>10.3f}{m['support']:>9}"
+        )
+    if "fused_cascade" in result:
+        c = result["fused_cascade"]["clue_vs_benign"]
+        lines.append(
+            f"\ncascade (transformer only where it can change the outcome): clue recall "
+            f"{c['recall']:.3f} vs {result['fused']['clue_vs_benign']['recall']:.3f} "
+            "with the transformer on every post"
+        )
+    names = [*CATEGORIES, BENIGN]
+    short = {n: n.split("_")[0][:6] for n in names}
+    lines += ["", "confusion (rows: true primary label, columns: predicted):"]
+    lines.append(f"{'':<22}" + "".join(f"{short[n]:>8}" for n in names))
+    for truth in names:
+        lines.append(f"{truth:<22}" + "".join(f"{result['confusion'][truth][p]:>8}" for p in names))
+    if result.get("plots"):
+        lines.append(f"\nprecision-recall plots: {', '.join(result['plots'])}")
+    return "\n".join(lines)

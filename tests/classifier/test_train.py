@@ -1,0 +1,135 @@
+"""Training from scratch and fine-tuning a local checkpoint; evaluation; model loading errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from classifier.corpus import DEFAULT_CORPUS
+from tests.conftest import run_cli
+
+FILES = ("surrogacy.jsonl", "illegal_adoption.jsonl", "hard_negatives.jsonl", "ordinary.jsonl")
+
+
+def _small_corpus(path: Path, families_per_file: int = 8, per_family: int = 5) -> Path:
+    """A few whole families from the project's corpus, enough for every split."""
+    lines: list[str] = []
+    for name in FILES:
+        taken: dict[str, int] = {}
+        for line in (DEFAULT_CORPUS / "hand" / name).read_text(encoding="utf-8").splitlines():
+            family = json.loads(line)["family"]
+            if family not in taken and len(taken) >= families_per_file:
+                continue
+            if taken.get(family, 0) < per_family:
+                taken[family] = taken.get(family, 0) + 1
+                lines.append(line)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _tiny_checkpoint(directory: Path, corpus: Path) -> Path:
+    """A tiny BERT checkpoint with a character vocabulary, as a user's local download would be."""
+    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
+
+    chars = sorted(set(corpus.read_text(encoding="utf-8")) - set(' \n\t"{}[]:,'))
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars]
+    directory.mkdir(parents=True)
+    (directory / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast(vocab_file=str(directory / "vocab.txt"))
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    BertForMaskedLM(config).save_pretrained(str(directory))
+    tokenizer.save_pretrained(str(directory))
+    return directory
+
+
+@pytest.fixture(scope="module")
+def fine_tuned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("fine_tune")
+    corpus = _small_corpus(root / "corpus.jsonl")
+    base = _tiny_checkpoint(root / "tiny-bert", corpus)
+    out = root / "model"
+    result = run_cli(
+        ["train", "--base-model", str(base), "--data", str(corpus), "--out", str(out), "--epochs", "1"],
+        cwd=root,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "epoch 1:" in result.stdout and "validation macro F1" in result.stdout
+    return out
+
+
+def test_fine_tuned_checkpoint_is_a_complete_model_directory(fine_tuned: Path) -> None:
+    meta = json.loads((fine_tuned / "cluewatch_model.json").read_text(encoding="utf-8"))
+    assert meta["base_model"].endswith("tiny-bert")
+    assert len(meta["training_data_hash"]) == 64 and meta["lexicon_version"].startswith(
+        "cluewatch.lexicon"
+    )
+    assert set(meta["thresholds"]) == set(meta["labels"])
+    assert meta["fusion"]["format"] == "cluewatch.fusion.v2"
+    for name in ("config.json", "model.safetensors", "linear.safetensors", "tokenizer.json"):
+        assert (fine_tuned / name).is_file(), name
+    held = meta["metrics"]["held_out_families"]
+    assert {"lexicon_only", "linear_only", "model_only", "fused"} <= set(held)
+
+
+def test_score_uses_the_fine_tuned_model(fine_tuned: Path, tmp_path: Path) -> None:
+    line = json.dumps({"id": "x", "text": "专业代孕 包成功 加微信 fake_ab_01"}, ensure_ascii=False)
+    result = run_cli(
+        ["score", "-", "--model-dir", str(fine_tuned)], cwd=tmp_path, stdin=line + "\n"
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    meta = json.loads((fine_tuned / "cluewatch_model.json").read_text(encoding="utf-8"))
+    assert out["model_version"] == meta["version"]
+
+
+def test_evaluate_reports_sources_side_by_side_with_plots(fine_tuned: Path, tmp_path: Path) -> None:
+    data = _small_corpus(tmp_path / "eval.jsonl", families_per_file=3)
+    result = run_cli(
+        ["evaluate", "--model", str(fine_tuned), "--data", str(data), "--out", "report"],
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    for heading in (
+        "lexicon_only",
+        "linear_only",
+        "model_only",
+        "fused",
+        "hard-negative FPR",
+        "confusion",
+    ):
+        assert heading in result.stdout
+    metrics = json.loads((tmp_path / "report" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["examples"] == len(data.read_text(encoding="utf-8").splitlines())
+    assert (tmp_path / "report" / "pr_surrogacy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    surrogacy = metrics["fused"]["per_category"]["surrogacy"]
+    assert surrogacy["support"] > 0 and 0.0 <= surrogacy["precision"] <= 1.0
+
+
+def test_broken_model_directory_is_named(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "cluewatch_model.json").write_text("{not json", encoding="utf-8")
+    result = run_cli(["score", "-", "--model-dir", str(broken)], cwd=tmp_path, stdin="")
+    assert result.returncode == 2
+    assert str(broken) in result.stderr and "model metadata" in result.stderr
+
+
+def test_base_model_without_config_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "not-a-model").mkdir()
+    result = run_cli(
+        ["train", "--base-model", "not-a-model", "--out", "m", "--epochs", "1",
+         "--data", str(_small_corpus(tmp_path / "c.jsonl"))],
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert (
+        result.returncode == 2 and "not-a-model" in result.stderr and "config.json" in result.stderr
+    )
