@@ -1,6 +1,7 @@
 """Run every benchmark in turn."""
 
-from benchmarks import lexicon
+from benchmarks import classifier, lexicon
 
 if __name__ == "__main__":
     lexicon.main()
+    classifier.main()
