@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from classifier.fusion import Fusion, evidence
 from classifier.linear import LINEAR_FILE, LinearModel
-from classifier.model import MAX_WINDOWS, TextClassifier, model_input
+from classifier.model import TextClassifier
 from cluewatch.taxonomy import BENIGN, CATEGORIES
 from lexicon import Analysis, Matcher
 from lexicon.data import load_data
@@ -45,10 +45,6 @@ class ScoreResult:
             "model_version": self.model_version,
             "lexicon_version": self.lexicon_version,
         }
-
-
-# The linear model reads as much text as the transformer's windows cover.
-LINEAR_CHARS = 126 * MAX_WINDOWS
 
 
 def scored_text(title: str | None, text: str) -> str:
@@ -143,7 +139,7 @@ class Scorer:
         analyses = self.matcher.analyze_many(texts)
         n = len(texts)
         if self.linear is not None:
-            linear = self.linear.predict([model_input(t[:LINEAR_CHARS]) for t in texts])
+            linear = self.linear.predict(texts)
         else:
             linear = np.full((n, len(CATEGORIES)), 0.5, dtype=np.float32)
         if self.cascade:

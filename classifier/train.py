@@ -216,7 +216,7 @@ def train(
     model.save_pretrained(str(out_dir), safe_serialization=True)
     tokenizer.save_pretrained(str(out_dir))
     progress("linear n-gram model")
-    linear = LinearModel.fit(train_texts, label_matrix(splits.train))
+    linear = LinearModel.fit([ex.scored_text for ex in splits.train], label_matrix(splits.train))
     linear.save(out_dir)
     lexicon = Matcher(load_data())
     weights = (out_dir / "model.safetensors").read_bytes()
