@@ -63,6 +63,10 @@ class Scored:
     transformer_ran: npt.NDArray[np.bool_]
 
 
+# What the models are taken to say about a text with nothing to read.
+BLANK_PROBABILITY = 1e-3
+
+
 def fuse_all(
     fusion: Fusion,
     model: npt.NDArray[np.float32],
@@ -147,7 +151,12 @@ class Scorer:
             run = has_term | (linear.max(axis=1) >= self.cascade_floor)
         else:
             run = np.ones(n, dtype=bool)
+        # Text with no letter, digit or Han character at all says nothing to a model.
+        blank = np.array([not any(ch.isalnum() for ch in t) for t in texts], dtype=bool)
+        linear[blank] = BLANK_PROBABILITY
+        run &= ~blank
         model = linear.copy() if self.linear is not None else np.zeros_like(linear)
+        model[blank] = BLANK_PROBABILITY
         chosen = np.flatnonzero(run)
         if len(chosen):
             model[chosen] = self.classifier.predict([texts[i] for i in chosen])

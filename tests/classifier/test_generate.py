@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from classifier import generate, templates
-from classifier.corpus import Example, load_corpus
+from classifier.corpus import DEFAULT_CORPUS, Example, load_corpus
 from cluewatch.taxonomy import CATEGORIES
 
 NEGATIVE_KINDS = {
@@ -181,3 +181,11 @@ def test_augment_without_techniques_uses_one_or_two() -> None:
     for seed in range(50):
         _, text, used = generate.augment("", POST, random.Random(seed))
         assert 1 <= len(used) <= 2 and text != POST
+
+
+def test_committed_datasheet_matches_the_corpus() -> None:
+    from classifier.datasheet import DATASHEET, render
+
+    assert DATASHEET.read_text(encoding="utf-8") == render(load_corpus([DEFAULT_CORPUS])), (
+        "corpus changed: run `python -m classifier.datasheet` and commit DATASHEET.md"
+    )

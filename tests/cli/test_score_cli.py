@@ -97,3 +97,23 @@ def test_missing_model_directory_is_named(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "E040" in result.stderr and str(tmp_path / "nope") in result.stderr
+
+
+def test_empty_huge_and_non_chinese_texts_are_scored(tmp_path: Path) -> None:
+    huge = ("今天天气不错，出去走走。" * 90_000)[:1_000_000] + " 代孕 加微信 fake_tail_01"
+    lines = [
+        {"id": "empty", "text": ""},
+        {"id": "huge", "text": huge},
+        {"id": "english", "text": "Selling my old bike, 50 dollars, call 555-0100."},
+        {"id": "symbols", "text": "\u202e\u200b\x00💰💰💰"},
+    ]
+    stdin = "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)
+    result = run_cli(["score", "-"], cwd=tmp_path, stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    out = {o["id"]: o for o in map(json.loads, result.stdout.splitlines())}
+    assert set(out) == {"empty", "huge", "english", "symbols"}
+    assert out["empty"]["flagged"] is False and out["empty"]["matches"] == []
+    assert out["english"]["flagged"] is False
+    # The lexicon reads all of a long text (the model reads its first windows).
+    tail = [m for m in out["huge"]["matches"] if m["term"] == "代孕"]
+    assert tail and huge[tail[0]["start"] : tail[0]["end"]] == "代孕"

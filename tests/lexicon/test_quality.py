@@ -13,6 +13,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import yaml
 
 from cluewatch.taxonomy import CATEGORIES
@@ -66,3 +68,51 @@ def test_near_misses_produce_no_medium_or_strong_match(matcher: Matcher) -> None
         if any(m.weight in ("medium", "strong") for m in a.matches)
     ]
     assert len(flagged) <= 0.03 * len(cases), flagged
+
+
+_SHIPPED: list[Matcher] = []
+
+
+def _shipped() -> Matcher:
+    if not _SHIPPED:
+        _SHIPPED.append(Matcher(load_data()))
+    return _SHIPPED[0]
+
+
+def _strong_han_terms() -> list[str]:
+    return sorted(
+        t.term
+        for t in load_data().active_terms()
+        if t.weight == "strong"
+        and len(t.term) >= 2
+        and all("\u4e00" <= c <= "\u9fff" for c in t.term)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    term=st.sampled_from(_strong_han_terms()),
+    gaps=st.lists(
+        st.text(alphabet=" *|/-_.·~、，。！\u200b\u200c\u200d\ufeff", min_size=0, max_size=3),
+        min_size=8,
+        max_size=8,
+    ),
+)
+def test_symbols_between_any_strong_terms_characters_still_match(
+    term: str, gaps: list[str]
+) -> None:
+    text = (
+        "".join(ch + gap for ch, gap in zip(term, gaps, strict=False)).rstrip(
+            "".join(set("".join(gaps)))
+        )
+        or term
+    )
+    analysis = _shipped().analyze(f"出 {text} 私聊")
+    categories = {t.category for t in _shipped().terms if t.term == term}
+    assert any(
+        m.category in categories and m.weight in ("strong", "medium") for m in analysis.matches
+    ), (
+        text,
+        [(m.term, m.weight) for m in analysis.matches],
+        [(m.term, m.surface) for m in analysis.suppressed],
+    )
