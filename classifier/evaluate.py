@@ -76,17 +76,3 @@ def metrics(
         "benign_fpr": round(float(clue_pred[benign].mean()) if benign.any() else 0.0, 4),
         "per_category": per_category,
     }
-
-
-def threshold_for_precision(
-    scores: FloatArray, truth: npt.NDArray[np.int8], target: float
-) -> float:
-    """Lowest threshold whose precision on (scores, truth) reaches `target` (0.5 if none)."""
-    order = np.argsort(-scores)
-    sorted_truth = truth[order]
-    tp = np.cumsum(sorted_truth)
-    precision = tp / np.arange(1, len(tp) + 1)
-    ok = np.flatnonzero(precision >= target)
-    if len(ok) == 0 or tp[-1] == 0:
-        return 0.5
-    return float(scores[order][ok[-1]])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from classifier.fusion import Fusion, evidence
 from classifier.linear import LINEAR_FILE, LinearModel
 from classifier.model import TextClassifier
 from cluewatch.taxonomy import BENIGN, CATEGORIES
-from lexicon import Analysis, Matcher
+from lexicon import Analysis, Matcher, category_evidence
 from lexicon.data import load_data
 
 
@@ -63,8 +64,9 @@ class Scored:
     transformer_ran: npt.NDArray[np.bool_]
 
 
-# What the models are taken to say about a text with nothing to read.
+# What the models are taken to say about a text without Chinese to read.
 BLANK_PROBABILITY = 1e-3
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef]")
 
 
 def fuse_all(
@@ -151,8 +153,10 @@ class Scorer:
             run = has_term | (linear.max(axis=1) >= self.cascade_floor)
         else:
             run = np.ones(n, dtype=bool)
-        # Text with no letter, digit or Han character at all says nothing to a model.
-        blank = np.array([not any(ch.isalnum() for ch in t) for t in texts], dtype=bool)
+        # The models read Chinese: a text without a single Han character (blank,
+        # symbols, English, pinyin only) is left to the lexicon, which spells
+        # pinyin and initials and finds contacts; the models are taken to say no.
+        blank = np.array([_HAN.search(t) is None for t in texts], dtype=bool)
         linear[blank] = BLANK_PROBABILITY
         run &= ~blank
         model = linear.copy() if self.linear is not None else np.zeros_like(linear)
@@ -161,7 +165,20 @@ class Scorer:
         if len(chosen):
             model[chosen] = self.classifier.predict([texts[i] for i in chosen])
         fused = fuse_all(self.fusion, model, linear, analyses)
+        for row in np.flatnonzero(blank):
+            fused[row] = self._lexicon_scores(analyses[row])
         return Scored(analyses, fused, model, linear, run)
+
+    def _lexicon_scores(self, analysis: Analysis) -> npt.NDArray[np.float64]:
+        """The lexicon's own evidence, mapped so that its 0.5 falls on each category's threshold.
+
+        For texts the models cannot read; a strong or medium match then flags
+        the post, as the lexicon alone would.
+        """
+        evidence = category_evidence(analysis.matches)
+        e = np.array([evidence.get(c, 0.0) for c in CATEGORIES])
+        t = self.thresholds
+        return np.where(e < 0.5, t * e / 0.5, t + (1 - t) * (e - 0.5) / 0.5)
 
     def flags(self, fused: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
         """Per post and category: whether the fused score reaches the category's threshold."""

@@ -195,14 +195,14 @@ class Matcher:
         self._compact_ac = ahocorasick_rs.AhoCorasick(
             self._compact_keys,
             matchkind=ahocorasick_rs.MatchKind.Standard,
-            implementation=ahocorasick_rs.Implementation.DFA,
+            implementation=_implementation(len(self._compact_keys)),
         )
         self._spelled_keys = list(spelled)
         self._spelled_meta = [spelled[k] for k in self._spelled_keys]
         self._spelled_ac = ahocorasick_rs.AhoCorasick(
             self._spelled_keys,
             matchkind=ahocorasick_rs.MatchKind.Standard,
-            implementation=ahocorasick_rs.Implementation.DFA,
+            implementation=_implementation(len(self._spelled_keys)),
         )
         self._mapped = tables().map
         self._info = [_TermInfo.of(term) for term in self.terms]
@@ -519,6 +519,17 @@ class _TermInfo:
             frozenset(term.unless),
             frozenset(term.requires or DEFAULT_REQUIRES),
         )
+
+
+# A DFA is the fastest automaton but its memory grows steeply with the pattern
+# count; beyond this many patterns the contiguous NFA is used instead.
+DFA_MAX_PATTERNS = 20_000
+
+
+def _implementation(patterns: int) -> ahocorasick_rs.Implementation:
+    if patterns <= DFA_MAX_PATTERNS:
+        return ahocorasick_rs.Implementation.DFA
+    return ahocorasick_rs.Implementation.ContiguousNFA
 
 
 class _Batch:
