@@ -163,8 +163,8 @@ def main() -> None:
                 "fp32 posts/s",
                 "int8 posts/s",
                 "int8 speed-up",
-                "fp32 peak MB",
-                "int8 peak MB",
+                "fp32 peak +MB",
+                "int8 peak +MB",
             ),
         )
     )

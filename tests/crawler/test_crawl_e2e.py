@@ -26,9 +26,9 @@ def test_crawl_stores_every_post_and_flags_clues_not_benign(
     benign = [url for url, cats in expected.items() if not cats]
     caught = [url for url in clues if stored[url][0]]
     false_alarms = [url for url in benign if stored[url][0]]
-    # Floors measured with the foundation's model (32/54 clues, 14/178 benign on
-    # 2026-11-23); the lexicon and classifier issues raise them.
-    assert len(caught) / len(clues) >= 0.5, f"only {len(caught)}/{len(clues)} clues flagged"
+    # Floors below the shipped model's measured 51/54 clues and 13/178 benign
+    # (2026-11-23, after the lexicon and classifier work; the foundation had 32/54, 14/178).
+    assert len(caught) / len(clues) >= 0.85, f"only {len(caught)}/{len(clues)} clues flagged"
     assert len(false_alarms) / len(benign) <= 0.1, (
         f"{len(false_alarms)}/{len(benign)} benign flagged"
     )
