@@ -13,9 +13,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import yaml
 
 from cluewatch.taxonomy import CATEGORIES
 from lexicon import Matcher, load_data
