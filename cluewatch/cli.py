@@ -334,6 +334,13 @@ def train(
         Path | None, typer.Option(help="Fine-tune this local Hugging Face checkpoint.")
     ] = None,
     epochs: Annotated[int | None, typer.Option(help="Training epochs.")] = None,
+    fusion_only: Annotated[
+        bool,
+        typer.Option(
+            help="Keep the trained models in --out; refit fusion, thresholds and the cascade "
+            "(after a lexicon change) and re-evaluate."
+        ),
+    ] = False,
 ) -> None:
     """Train the classifier (from scratch, or fine-tuning --base-model) and fit fusion."""
     from classifier.corpus import DEFAULT_CORPUS
@@ -344,14 +351,21 @@ def train(
     if epochs is not None:
         config.epochs = epochs
     try:
-        meta = run_training(
-            data=data or [DEFAULT_CORPUS],
-            out_dir=out,
-            base_model=base_model,
-            config=config,
-            progress=typer.echo,
-            show_bar=sys.stderr.isatty(),
-        )
+        if fusion_only:
+            from classifier.train import fit_fusion_stage
+
+            meta = fit_fusion_stage(
+                out, data=data or [DEFAULT_CORPUS], config=config, progress=typer.echo
+            )
+        else:
+            meta = run_training(
+                data=data or [DEFAULT_CORPUS],
+                out_dir=out,
+                base_model=base_model,
+                config=config,
+                progress=typer.echo,
+                show_bar=sys.stderr.isatty(),
+            )
     except CluewatchError as exc:
         _fail(exc)
     held = meta.metrics.get("held_out_families", {}).get("fused", {})
