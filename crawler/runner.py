@@ -53,14 +53,36 @@ def _spider_for(site: SiteConfig) -> type[ConfigSpider]:
     )
 
 
+class _BelowLevel(logging.Filter):
+    """Drops Scrapy's and Twisted's records below a level."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith(("scrapy", "twisted", "protego")):
+            return record.levelno >= self.level
+        return True
+
+
 def run_crawls(
     settings: Settings, sites: list[SiteConfig], *, log_level: str = "INFO"
 ) -> list[CrawlSummary]:
     """Crawl `sites` to completion (blocking; once per process, as Twisted's reactor allows)."""
-    logging.getLogger("scrapy").setLevel(log_level)
-    process = CrawlerProcess(
-        scrapy_settings(settings, log_level=log_level), install_root_handler=True
-    )
+    scrapy_conf = scrapy_settings(settings, log_level=log_level)
+    level = logging.getLevelName(log_level.upper())
+    # Scrapy resets its loggers to DEBUG when it sets up logging and logs its
+    # start-up lines right away; a filter on cluewatch's handlers holds them to `level`.
+    quiet = _BelowLevel(level if isinstance(level, int) else logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(quiet)
+    # cluewatch's own handler prints; Scrapy's would print every INFO line again.
+    scrapy_conf.set("LOG_INSTALL_ROOT_HANDLER", False, priority="project")
+    process = CrawlerProcess(scrapy_conf)
+    # Scrapy's logging set-up resets its loggers to DEBUG; apply the level after it.
+    for name in ("scrapy", "twisted", "protego"):
+        logging.getLogger(name).setLevel(quiet.level)
     crawlers = []
     for site in sites:
         crawler = process.create_crawler(_spider_for(site))

@@ -33,8 +33,9 @@ class IndexPipeline:
         crawler.signals.connect(pipeline.spider_error, signal=signals.spider_error)
         return pipeline
 
-    def open_spider(self, spider: Spider) -> None:
-        self.run = CrawlRun(id=uuid.uuid4().hex, site=spider.name)
+    def open_spider(self) -> None:
+        assert self.crawler.spider is not None
+        self.run = CrawlRun(id=uuid.uuid4().hex, site=self.crawler.spider.name)
         self.store.save_crawl_run(self.run)
 
     def process_item(self, item: ScoredPost) -> ScoredPost:
@@ -61,7 +62,7 @@ class IndexPipeline:
     def spider_error(self, failure: object, response: object, spider: Spider) -> None:
         self.stats.inc_value("cluewatch/errors/spider")
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:
         self._flush()
         if self.run is None:
             return

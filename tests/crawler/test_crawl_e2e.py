@@ -15,6 +15,8 @@ def test_crawl_stores_every_post_and_flags_clues_not_benign(
     env = {"CLUEWATCH_DATA_DIR": str(tmp_path / "data"), "CLUEWATCH_SANDBOX_URL": sandbox.url}
     result = run_cli(["crawl", "sandbox-forum", "sandbox-classifieds"], cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
+    # At the default WARNING level the operator sees the summary, not Scrapy's INFO lines.
+    assert "INFO" not in result.stderr and "Deprecation" not in result.stderr, result.stderr[:2000]
     expected = sandbox.content.expectations(sandbox.url)
     conn = sqlite3.connect(tmp_path / "data" / "cluewatch.db")
     stored = {
