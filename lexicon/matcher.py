@@ -23,7 +23,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import ahocorasick_rs
@@ -49,6 +49,7 @@ _HANDLE_KINDS = frozenset({"phone", "wechat", "qq", "telegram"})
 MAX_MATCHES = 500
 MAX_GAP = 3  # original characters allowed between two characters of a term
 DEFAULT_REQUIRES = ("money", "contact", "baby", "term")
+_PROMOTING = frozenset({"money", "contact", "baby"})
 _DEMOTE = {"strong": "medium", "medium": "weak", "weak": "weak"}
 WEIGHT_RANK = {"strong": 3, "medium": 2, "weak": 1}
 
@@ -492,6 +493,14 @@ class Matcher:
                 if not ok:
                     suppressed.append(match)
                     continue
+                if (
+                    term.weight == "weak"
+                    and match.technique != "homophone"
+                    and len(context.kinds_in(lo, hi, (match.start, match.end)) & _PROMOTING) >= 2
+                ):
+                    # Two kinds of context at once (a baby and a contact, money and a
+                    # contact ...) make a weak term as telling as a medium one.
+                    match = replace(match, weight="medium")
             kept.append(match)
         if len(kept) > 1:
             kept = _resolve_overlaps(kept)
@@ -584,6 +593,17 @@ class _SpanIndex:
     def __init__(self, spans: list[tuple[str, int, int]]) -> None:
         self.spans = sorted(spans, key=lambda s: s[1])
         self.starts = [s[1] for s in self.spans]
+
+    def kinds_in(self, lo: int, hi: int, outside: tuple[int, int]) -> set[str]:
+        """Labels of spans within [lo, hi) that are not inside `outside` (the match itself)."""
+        first = bisect_left(self.starts, lo - self.LONGEST)
+        last = bisect_left(self.starts, hi)
+        a, b = outside
+        return {
+            label
+            for label, start, end in self.spans[first:last]
+            if end > lo and not (a <= start and end <= b)
+        }
 
     def any_in(self, lo: int, hi: int, accept: Callable[[str], bool]) -> bool:
         first = bisect_left(self.starts, lo - self.LONGEST)

@@ -61,7 +61,9 @@ def test_initials_only_with_context_and_outside_words(matcher: Matcher) -> None:
 
 def test_weak_term_counts_only_with_its_context(matcher: Matcher) -> None:
     assert found(matcher, "送养") == []
-    assert found(matcher, "送養男嬰 紅包") == [("送养", "weak", "traditional")]
+    assert found(matcher, "送養 紅包") == [("送养", "weak", "traditional")]
+    # Two kinds of context (a baby and money) make it as telling as a medium term.
+    assert found(matcher, "送養男嬰 紅包") == [("送养", "medium", "traditional")]
 
 
 def test_negative_context_suppresses_weak_term(matcher: Matcher) -> None:
