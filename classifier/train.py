@@ -55,6 +55,8 @@ class TrainConfig:
     # through evasions it has not seen in that post.
     augment: float = 0.3
     balance: bool = True
+    # Masked-character pre-training epochs on the training texts before fine-tuning.
+    pretrain_epochs: int = 6
     # Strength of the fusion fit's pull toward the default weights.
     fusion_l2: float = 100.0
     name: str = "cluewatch-charbert"
@@ -117,6 +119,40 @@ def _augmented(example: Example, rng: random.Random) -> str:
     return model_input(f"{title}\n{text}" if title else text)
 
 
+def _pretrain(
+    model: Any,
+    tokenizer: Any,
+    texts: Sequence[str],
+    config: TrainConfig,
+    max_length: int,
+    progress: Callable[[str], None],
+) -> None:
+    """Masked-character pre-training of the encoder on the training texts (no labels)."""
+    import torch
+    from transformers import BertForMaskedLM, DataCollatorForLanguageModeling
+
+    mlm = BertForMaskedLM(model.config)
+    mlm.bert.load_state_dict(model.bert.state_dict(), strict=False)
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15)
+    optimizer = torch.optim.AdamW(mlm.parameters(), lr=config.learning_rate, weight_decay=0.01)
+    rng = random.Random(config.seed + 1)
+    lengths = [len(t) for t in texts]
+    mlm.train()
+    for epoch in range(1, config.pretrain_epochs + 1):
+        total, batches = 0.0, _batches(len(texts), lengths, config.batch_size, rng)
+        for batch in batches:
+            enc = tokenizer([texts[i] for i in batch], truncation=True, max_length=max_length)
+            inputs = collator([{"input_ids": ids} for ids in enc["input_ids"]])
+            loss = mlm(input_ids=inputs["input_ids"], labels=inputs["labels"]).loss
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(mlm.parameters(), 1.0)
+            optimizer.step()
+            total += float(loss.detach())
+        progress(f"pre-training epoch {epoch}: masked-character loss {total / len(batches):.3f}")
+    model.bert.load_state_dict(mlm.bert.state_dict(), strict=False)
+
+
 def _batches(
     n: int, lengths: Sequence[int], batch_size: int, rng: random.Random
 ) -> list[list[int]]:
@@ -175,6 +211,8 @@ def train(
     tokenizer, model = _build_model(config, base_model, train_texts)
     # A checkpoint's position table bounds the window (a tiny or older model may hold fewer).
     max_length = min(config.max_length, int(model.config.max_position_embeddings))
+    if config.pretrain_epochs and base_model is None:
+        _pretrain(model, tokenizer, train_texts, config, max_length, progress)
     y_train = torch.tensor(label_matrix(splits.train), dtype=torch.float32)
     lr = config.fine_tune_learning_rate if base_model else config.learning_rate
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)

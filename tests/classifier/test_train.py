@@ -133,3 +133,21 @@ def test_base_model_without_config_is_refused(tmp_path: Path) -> None:
     assert (
         result.returncode == 2 and "not-a-model" in result.stderr and "config.json" in result.stderr
     )
+
+
+def test_training_from_scratch_with_pretraining_writes_a_loadable_model(tmp_path: Path) -> None:
+    from classifier.scorer import Scorer
+    from classifier.train import TrainConfig, train
+
+    corpus = _small_corpus(tmp_path / "corpus.jsonl")
+    config = TrainConfig(
+        hidden_size=32, layers=1, heads=2, intermediate_size=64, epochs=1, pretrain_epochs=1
+    )
+    lines: list[str] = []
+    meta = train(data=[corpus], out_dir=tmp_path / "m", config=config, progress=lines.append)
+    assert any(line.startswith("pre-training epoch 1") for line in lines)
+    assert meta.metrics["best_epoch"] == 1
+    scorer = Scorer.from_paths(model_dir=tmp_path / "m")
+    assert scorer.classifier.version == meta.version and scorer.linear is not None
+    [result] = scorer.score_texts(["专业代孕 包成功 加微信 fake_ab_01"])
+    assert set(result.categories) == set(meta.labels)
