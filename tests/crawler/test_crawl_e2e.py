@@ -28,7 +28,7 @@ def test_crawl_stores_every_post_and_flags_clues_not_benign(
     benign = [url for url, cats in expected.items() if not cats]
     caught = [url for url in clues if stored[url][0]]
     false_alarms = [url for url in benign if stored[url][0]]
-    # Floors below the shipped model's measured 54/54 clues and 8/178 benign
+    # Floors below the shipped model's measured 53/54 clues and 5/178 benign
     # (2026-11-23, after the lexicon and classifier work; the foundation had 32/54, 14/178).
     assert len(caught) / len(clues) >= 0.9, f"only {len(caught)}/{len(clues)} clues flagged"
     assert len(false_alarms) / len(benign) <= 0.08, (
