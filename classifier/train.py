@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -195,6 +196,7 @@ def train(
     import torch
 
     config = config or TrainConfig()
+    started = time.monotonic()
     _set_seed(config.seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     examples = load_corpus(data)
@@ -294,7 +296,11 @@ def train(
         base_model=str(base_model) if base_model else None,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    meta.metrics = {"best_epoch": best_epoch}
+    meta.metrics = {
+        "best_epoch": best_epoch,
+        "train_seconds": round(time.monotonic() - started),
+        "threads": torch.get_num_threads(),
+    }
     meta.write(out_dir)
     return fit_fusion_stage(out_dir, examples=examples, config=config, progress=progress)
 
@@ -338,6 +344,8 @@ def fit_fusion_stage(
     meta.lexicon_version = lexicon.version
     meta.metrics = {
         "best_epoch": meta.metrics.get("best_epoch"),
+        "train_seconds": meta.metrics.get("train_seconds"),
+        "threads": meta.metrics.get("threads"),
         "target_precision": config.target_precision,
         "fusion_l2": config.fusion_l2,
         "cascade_floor": floor,
