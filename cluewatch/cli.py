@@ -656,3 +656,77 @@ def lexicon_stats(
             f"{row['term']:<16}{row['category']:<22}{row['posts']:>7}"
             f"{row['confirmed']:>11}{row['dismissed']:>11}{precision:>11}"
         )
+
+
+# -- audit and retention -----------------------------------------------------------
+
+audit_app = typer.Typer(help="The append-only audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit hash chain: every event's hash and its link to the one before."""
+    store = _store()
+    problems = store.verify_audit_chain()
+    if problems:
+        for problem in problems:
+            typer.echo(f"BROKEN {problem}", err=True)
+        typer.echo(f"audit chain broken: {len(problems)} problem(s)", err=True)
+        raise typer.Exit(1)
+    last = store.audit_events(limit=1)
+    if not last:
+        typer.echo("audit chain intact: no events yet")
+        return
+    typer.echo(f"audit chain intact: {last[0].seq} events, last hash {last[0].hash}")
+
+
+@audit_app.command("list")
+def audit_list(
+    post: Annotated[str | None, typer.Option(help="Only events of this post id.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Only events by this user.")] = None,
+    action: Annotated[
+        str | None, typer.Option(help="Only this action, e.g. verdict.confirm.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+) -> None:
+    """Audit events, newest first, one JSON object per line."""
+    store = _store()
+    for event in store.audit_events(post_id=post, actor=actor, action=action, limit=limit):
+        typer.echo(event.model_dump_json())
+
+
+@app.command()
+def purge(
+    dismissed_older_than: Annotated[
+        int,
+        typer.Option(
+            "--dismissed-older-than",
+            min=0,
+            metavar="DAYS",
+            help="Delete posts dismissed more than DAYS days ago, with their evidence.",
+        ),
+    ],
+    by: Annotated[
+        str, typer.Option(help="Who runs the purge (recorded in the audit log).")
+    ] = "admin",
+) -> None:
+    """Retention: delete old dismissed posts and their captured evidence.
+
+    Posts in any other state (in the queue, confirmed, transferred, with feedback)
+    are never touched. The purge itself is recorded in the audit log.
+    """
+    from datetime import timedelta
+
+    from index.evidence import EvidenceStore
+    from index.models import utcnow
+
+    settings = _settings()
+    store = _store()
+    result = store.purge_dismissed(utcnow() - timedelta(days=dismissed_older_than), by=by)
+    evidence = EvidenceStore(settings.evidence_dir)
+    files = sum(evidence.delete(sha) for sha in result.orphaned_raw_hashes)
+    typer.echo(
+        f"purged {len(result.post_ids)} dismissed post(s) older than {dismissed_older_than} days "
+        f"and {files} evidence file(s)"
+    )

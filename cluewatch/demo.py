@@ -21,10 +21,10 @@ def _port_free(port: int) -> bool:
 
 def run_demo(settings: Settings, *, serve: bool, echo: Callable[[str], object]) -> str:
     """Run the demo; returns the demo analyst's password. Serves until interrupted if `serve`."""
+    from cluewatch.wiring import open_store
     from crawler.config import load_sites
     from crawler.runner import run_crawls
     from crawler.sandbox.server import Sandbox
-    from index.sqlite import SQLiteStore
     from review_app.auth import add_user
 
     demo_dir = settings.data_dir / "demo"
@@ -44,7 +44,7 @@ def run_demo(settings: Settings, *, serve: bool, echo: Callable[[str], object]) 
         summaries = run_crawls(settings, sites, log_level="WARNING")
     finally:
         sandbox.stop()
-    store = SQLiteStore(settings.store_path)
+    store = open_store(settings)
     password = secrets.token_urlsafe(9)
     add_user(store, DEMO_USER, password, "analyst")
     flagged: Counter[str] = Counter()

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from cluewatch.errors import ConfigError
+from pathlib import Path
+
 from cluewatch.settings import Settings
-from index.sqlite import SQLiteStore
+from index.base import Store
 
 
-def open_store(settings: Settings) -> SQLiteStore:
-    """The configured store. SQLite is the only backend in this version."""
-    if settings.es_url:
-        raise ConfigError(
-            "CLUEWATCH_ES_URL is set, but this version of cluewatch has only the SQLite "
-            "backend; unset CLUEWATCH_ES_URL to use DATA_DIR/cluewatch.db"
-        )
-    return SQLiteStore(settings.store_path)
+def open_store(settings: Settings) -> Store:
+    """The configured store: Elasticsearch when `CLUEWATCH_ES_URL` is set, else SQLite."""
+    return open_store_at(es_url=settings.es_url, db_path=settings.store_path)
+
+
+def open_store_at(*, es_url: str | None, db_path: Path) -> Store:
+    if es_url:
+        from index.elastic import ElasticStore
+
+        return ElasticStore(es_url)
+    from index.sqlite import SQLiteStore
+
+    return SQLiteStore(db_path)

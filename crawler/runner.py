@@ -32,6 +32,7 @@ def scrapy_settings(settings: Settings, *, log_level: str = "INFO") -> ScrapySet
     s.setmodule("crawler.settings", priority="project")
     s.set("USER_AGENT", settings.full_user_agent, priority="project")
     s.set("CLUEWATCH_STORE_PATH", str(settings.store_path), priority="project")
+    s.set("CLUEWATCH_ES_URL", settings.es_url, priority="project")
     s.set("CLUEWATCH_MODEL_DIR", str(settings.model_dir), priority="project")
     s.set("CLUEWATCH_LEXICON_DIR", str(settings.lexicon_dir), priority="project")
     if settings.flag_threshold is not None:

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from index.models import AuditEvent, ClueState, CrawlRun, QueueFilter, ScoredPost, Verdict
+from index.models import (
+    Actor,
+    Aggregations,
+    AuditEvent,
+    ClueState,
+    CrawlRun,
+    ExportRecord,
+    Feedback,
+    QueueFilter,
+    QueuePage,
+    ScoredPost,
+    Verdict,
+)
 
 
 @dataclass
@@ -32,9 +45,22 @@ class User:
     disabled: bool = False
 
 
+@dataclass
+class PurgeResult:
+    """What a retention purge removed: post ids, and raw hashes no stored post refers to any more."""
+
+    post_ids: list[str] = field(default_factory=list)
+    orphaned_raw_hashes: list[str] = field(default_factory=list)
+
+
 @runtime_checkable
 class Store(Protocol):
-    """The clue register. Backends: `index.sqlite.SQLiteStore` (default)."""
+    """The clue register. Backends: `index.sqlite.SQLiteStore` (default) and
+    `index.elastic.ElasticStore` (production). `tests/index/test_contract.py` is the
+    behaviour every backend must show.
+    """
+
+    backend: str
 
     def write_posts(self, items: Sequence[ScoredPost | Mapping[str, Any]]) -> WriteResult:
         """Validate and upsert posts in bulk.
@@ -53,7 +79,40 @@ class Store(Protocol):
         """The stored post; raises `NotFound`."""
         ...
 
-    def queue(self, flt: QueueFilter) -> list[ScoredPost]: ...
+    def get_many(self, post_ids: Sequence[str]) -> list[ScoredPost]:
+        """Stored posts in the order asked; unknown ids are left out."""
+        ...
+
+    def queue(self, flt: QueueFilter) -> QueuePage:
+        """One page of posts matching the filter, with highlights when `flt.q` is set.
+
+        Raises `ValueError` for a cursor that does not belong to the filter's sort.
+        """
+        ...
+
+    def thread(self, thread_id: str, *, limit: int = 500) -> list[ScoredPost]:
+        """A thread's first post (id `thread_id`) and its replies, oldest first."""
+        ...
+
+    def cluster(self, cluster_id: str, *, limit: int = 200) -> list[ScoredPost]:
+        """Posts of a near-duplicate cluster, oldest first."""
+        ...
+
+    def actor(self, actor_id: str) -> Actor:
+        """An actor and its summary; raises `NotFound`."""
+        ...
+
+    def actors(self, *, limit: int = 50, min_posts: int = 1) -> list[Actor]:
+        """Actors ordered by number of flagged posts, then posts."""
+        ...
+
+    def actor_posts(self, actor_id: str, *, limit: int = 500) -> list[ScoredPost]:
+        """An actor's posts across sites, oldest first (a timeline)."""
+        ...
+
+    def aggregations(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> Aggregations: ...
 
     def count_by_state(self) -> dict[ClueState, int]: ...
 
@@ -73,11 +132,62 @@ class Store(Protocol):
 
     def verdicts(self, post_id: str) -> list[Verdict]: ...
 
+    def assign(
+        self,
+        post_id: str,
+        assignee: str | None,
+        *,
+        by: str,
+        force: bool = False,
+        expected_version: int | None = None,
+    ) -> ScoredPost:
+        """Claim (assignee == by) or assign a post; `None` releases it.
+
+        Without `force`, taking a post someone else holds raises `ConflictError`.
+        """
+        ...
+
+    def add_note(self, post_id: str, author: str, text: str) -> AuditEvent: ...
+
+    def mark_transferred(self, post_ids: Sequence[str], export_id: str, *, by: str) -> None:
+        """Move confirmed clues to transferred with the bundle id, all or none
+        (`LifecycleError` naming the posts that are not confirmed)."""
+        ...
+
+    def record_feedback(self, feedback: Feedback) -> ScoredPost:
+        """Police feedback on a transferred clue; the clue moves to feedback."""
+        ...
+
+    def feedback(self, post_id: str) -> list[Feedback]: ...
+
+    def save_export(self, record: ExportRecord) -> None: ...
+
+    def get_export(self, export_id: str) -> ExportRecord: ...
+
+    def exports(self, *, limit: int = 50) -> list[ExportRecord]: ...
+
+    def purge_dismissed(self, older_than: datetime, *, by: str) -> PurgeResult:
+        """Delete posts dismissed before `older_than` (by their last change).
+
+        Never touches any other state. The purge itself is an audit event; earlier
+        audit events stay (the chain is append-only).
+        """
+        ...
+
     def history(self, post_id: str) -> list[dict[str, Any]]:
         """Earlier contents of a post that changed between crawls, oldest first."""
         ...
 
-    def audit_events(self, *, post_id: str | None = None, limit: int = 200) -> list[AuditEvent]: ...
+    def audit_events(
+        self,
+        *,
+        post_id: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        limit: int = 200,
+    ) -> list[AuditEvent]:
+        """Newest first."""
+        ...
 
     def append_audit(self, event: AuditEvent) -> AuditEvent: ...
 
@@ -94,5 +204,15 @@ class Store(Protocol):
     def get_user(self, username: str) -> User | None: ...
 
     def update_user(self, user: User) -> None: ...
+
+    def users(self) -> list[User]: ...
+
+    def create_session(
+        self, session_id: str, username: str, csrf: str, expires_at: datetime
+    ) -> None: ...
+
+    def get_session(self, session_id: str) -> tuple[str, str, datetime] | None: ...
+
+    def delete_session(self, session_id: str) -> None: ...
 
     def close(self) -> None: ...

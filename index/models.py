@@ -192,6 +192,17 @@ class ScoredPost(_Model):
     version: int = 1
     updated_at: datetime = Field(default_factory=utcnow)
     assignee: str | None = None
+    first_seen_at: datetime | None = Field(
+        default=None, description="When the store first saw the post (set by the store)."
+    )
+    cluster_id: str | None = Field(
+        default=None,
+        description="Near-duplicate cluster: the id of the first stored post of the cluster "
+        "(set by the store).",
+    )
+    actor_id: str | None = Field(
+        default=None, description="The actor its contacts link to (set by the store)."
+    )
 
     @model_validator(mode="after")
     def _offsets_inside(self) -> ScoredPost:
@@ -233,8 +244,23 @@ class CrawlRun(_Model):
     flagged_by_category: dict[str, int] = Field(default_factory=dict)
 
 
+OPEN_STATES: tuple[ClueState, ...] = (
+    ClueState.REGISTERED,
+    ClueState.ESCALATED,
+    ClueState.NEEDS_INFO,
+)
+# Contact entity kinds: the ones that link posts into actors.
+CONTACT_KINDS: frozenset[str] = frozenset({"phone", "wechat", "qq", "telegram"})
+MAX_QUERY_CHARS = 200
+
+
 class QueueFilter(_Model):
-    """What the review queue shows; every field optional."""
+    """What the review queue shows; every field optional.
+
+    Pages follow a cursor (`QueuePage.next_cursor`): the next page starts after
+    the last post shown, by the sort key, so posts arriving meanwhile never
+    shift or repeat what is already on screen.
+    """
 
     states: list[ClueState] = Field(
         default_factory=lambda: [
@@ -247,6 +273,118 @@ class QueueFilter(_Model):
     site: str | None = None
     min_score: float | None = Field(default=None, ge=0, le=1)
     max_score: float | None = Field(default=None, ge=0, le=1)
+    since: datetime | None = Field(default=None, description="Captured at or after.")
+    until: datetime | None = Field(default=None, description="Captured before.")
+    assignee: str | None = Field(
+        default=None, description="Claimed by this analyst; the empty string means unclaimed."
+    )
+    term: str | None = Field(default=None, description="A lexicon term that matched.")
+    entity: str | None = Field(
+        default=None, description="An entity value, e.g. a phone number or WeChat id."
+    )
+    actor_id: str | None = None
+    cluster_id: str | None = None
+    q: str | None = Field(
+        default=None, max_length=MAX_QUERY_CHARS, description="Full-text search in title and text."
+    )
     sort: Literal["score", "time"] = "score"
     limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
+    cursor: str | None = Field(default=None, max_length=500)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str | None) -> str | None:
+        if value is not None and value not in CATEGORIES:
+            raise ValueError(f"unknown category {value!r}")
+        return value
+
+    @field_validator("since", "until")
+    @classmethod
+    def _aware_bound(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must carry a time zone")
+        return value
+
+
+class Fragment(_Model):
+    """A piece of a highlighted snippet: `hit` pieces are what the search matched.
+
+    Snippets are structured, never HTML, so that crawled text is escaped by
+    whoever shows it.
+    """
+
+    text: str
+    hit: bool = False
+
+
+class Highlight(_Model):
+    field: Literal["title", "text"]
+    fragments: list[Fragment]
+
+
+class QueuePage(_Model):
+    items: list[ScoredPost]
+    next_cursor: str | None = None
+    highlights: dict[str, list[Highlight]] = Field(default_factory=dict)
+
+
+class Actor(_Model):
+    """Posts linked by shared contacts, across posts and sites."""
+
+    id: str
+    contacts: list[str] = Field(description="Normalised contacts as kind:value.")
+    posts: int
+    flagged_posts: int
+    sites: list[str]
+    categories: dict[str, int] = Field(description="Flagged posts per category.")
+    first_seen: datetime
+    last_seen: datetime
+
+
+class FeedbackOutcome(StrEnum):
+    RECEIVED = "received"  # 已接收
+    CASE_OPENED = "case_opened"  # 已立案
+    NO_CASE = "no_case"  # 不予立案
+
+
+class Feedback(_Model):
+    """Police feedback on a transferred clue (处置反馈)."""
+
+    post_id: str
+    outcome: FeedbackOutcome
+    reference: str = Field(default="", max_length=200, description="Police case or receipt number.")
+    note: str = Field(default="", max_length=10_000)
+    recorded_by: str = Field(min_length=1)
+    at: datetime = Field(default_factory=utcnow)
+
+
+class ExportRecord(_Model):
+    """A clue bundle: who prepared and approved it, which clues, the file's hash."""
+
+    id: str = Field(min_length=1, max_length=64)
+    status: Literal["pending", "approved", "rejected"] = "pending"
+    created_by: str = Field(min_length=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    post_ids: list[str]
+    sha256: str | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class DayCount(_Model):
+    day: str  # YYYY-MM-DD, UTC
+    key: str
+    count: int
+
+
+class Aggregations(_Model):
+    """Dashboard figures over posts first seen in a period."""
+
+    flagged_per_day: list[DayCount] = Field(description="Flagged posts per day per category.")
+    per_site: dict[str, dict[str, int]] = Field(description="Posts and flagged posts per site.")
+    per_state: dict[str, int]
+    throughput: list[DayCount] = Field(description="Verdicts per day per analyst.")
+    verdicts_per_category: dict[str, dict[str, int]] = Field(
+        description="Confirmed and dismissed clues per category (precision from verdicts)."
+    )

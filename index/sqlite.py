@@ -3,39 +3,69 @@
 Every write runs in a `BEGIN IMMEDIATE` transaction, so the crawler and the
 review app can write to one file from different processes without losing
 updates; each thread gets its own connection.
+
+Search: an FTS5 table holds character bigrams of every post (`index.text`),
+contentless, so the index costs no second copy of the text; highlights are
+cut from the stored text. Side tables serve the queue's term and entity
+filters (`post_terms`, `post_entities`), actors (`actor_contacts`) and
+near-duplicate clusters (`minhash_bands`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from cluewatch.errors import ConflictError, LifecycleError, NotFound, StoreError
+from index import cursor as cursors
+from index import neardup
 from index.audit import chain_problems, event_hash
-from index.base import User, WriteResult
+from index.base import PurgeResult, User, WriteResult
+from index.contacts import contact_keys, entity_key, filter_key
 from index.models import (
+    CONTACT_KINDS,
+    OPEN_STATES,
     VERDICT_FROM,
     VERDICT_STATE,
+    Actor,
+    Aggregations,
     AuditEvent,
     ClueState,
     CrawlRun,
+    DayCount,
     Entity,
+    ExportRecord,
+    Feedback,
+    Highlight,
     Match,
     Post,
     QueueFilter,
+    QueuePage,
     ScoredPost,
     Scores,
     Verdict,
     utcnow,
 )
+from index.text import fts5_query, highlight, index_tokens, normalize
+
+# Entity kinds indexed for the queue's entity filter (prices and ages are not).
+FILTER_ENTITY_KINDS = CONTACT_KINDS | {"place"}
+# Candidates checked per band lookup when clustering a new post.
+MAX_CLUSTER_CANDIDATES = 64
+# Posts kept per band: a band shared by this many posts already leads to their
+# cluster, so a spam wave of identical posts does not grow the band table.
+MAX_BAND_MEMBERS = 16
+_OPEN_SQL = "state IN ({})".format(",".join(f"'{s.value}'" for s in OPEN_STATES))
 
 MIGRATIONS: list[str] = [
     # 1: posts, history, verdicts, audit, crawl runs, users
@@ -71,7 +101,6 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX posts_queue_score ON posts (state, score DESC, id);
     CREATE INDEX posts_queue_time ON posts (state, captured_at DESC, id);
-    CREATE INDEX posts_site ON posts (site, state);
     CREATE INDEX posts_label ON posts (label, state, score DESC);
     CREATE INDEX posts_thread ON posts (thread_id);
     CREATE TABLE post_history (
@@ -134,24 +163,140 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
-_POST_COLUMNS = (
-    "id, site, url, kind, thread_id, title, text, author, published_at, captured_at, "
-    "first_seen_at, content_hash, raw_hash, extra, score, label, flagged, categories, "
-    "model_categories, matches, entities, model_version, lexicon_version, state, assignee, "
-    "version, updated_at"
+
+_POST_COLUMN_LIST = [
+    "id", "site", "url", "kind", "thread_id", "title", "text", "author", "published_at",
+    "captured_at", "first_seen_at", "content_hash", "raw_hash", "extra", "score", "label",
+    "flagged", "categories", "model_categories", "matches", "entities", "model_version",
+    "lexicon_version", "state", "assignee", "version", "updated_at",
+]  # fmt: skip
+
+MIGRATIONS.append(
+    # 2: integer document numbers (stable under VACUUM), search, terms, entities,
+    # actors, near-duplicate clusters, police feedback, exports; queue indexes.
+    f"""
+    CREATE TABLE posts_v2 (
+        doc INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        site TEXT NOT NULL,
+        url TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        thread_id TEXT,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        author TEXT,
+        published_at TEXT,
+        captured_at TEXT NOT NULL,
+        first_seen_at TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        raw_hash TEXT,
+        extra TEXT NOT NULL,
+        score REAL NOT NULL,
+        label TEXT NOT NULL,
+        flagged INTEGER NOT NULL,
+        categories TEXT NOT NULL,
+        model_categories TEXT NOT NULL,
+        matches TEXT NOT NULL,
+        entities TEXT NOT NULL,
+        model_version TEXT NOT NULL,
+        lexicon_version TEXT NOT NULL,
+        state TEXT NOT NULL,
+        assignee TEXT,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        cluster_id TEXT,
+        actor_id TEXT
+    );
+    INSERT INTO posts_v2 ({", ".join(_POST_COLUMN_LIST)})
+        SELECT {", ".join(_POST_COLUMN_LIST)} FROM posts ORDER BY rowid;
+    DROP TABLE posts;
+    ALTER TABLE posts_v2 RENAME TO posts;
+    CREATE INDEX posts_state_score ON posts (state, score DESC, id);
+    CREATE INDEX posts_open_score ON posts (score DESC, id) WHERE {_OPEN_SQL};
+    CREATE INDEX posts_open_time ON posts (captured_at DESC, id) WHERE {_OPEN_SQL};
+    CREATE INDEX posts_open_label ON posts (label, score DESC, id) WHERE {_OPEN_SQL};
+    CREATE INDEX posts_open_site ON posts (site, score DESC, id) WHERE {_OPEN_SQL};
+    CREATE INDEX posts_open_assignee ON posts (assignee, score DESC, id) WHERE {_OPEN_SQL};
+    CREATE INDEX posts_thread ON posts (thread_id, captured_at);
+    CREATE INDEX posts_cluster ON posts (cluster_id, captured_at);
+    CREATE INDEX posts_actor ON posts (actor_id, captured_at);
+    CREATE INDEX posts_first_seen ON posts (first_seen_at);
+    CREATE INDEX posts_raw_hash ON posts (raw_hash);
+    CREATE INDEX posts_dismissed ON posts (updated_at) WHERE state = 'dismissed';
+    CREATE VIRTUAL TABLE posts_fts USING fts5(
+        body, content='', columnsize=0, tokenize='unicode61 remove_diacritics 0'
+    );
+    CREATE TABLE post_terms (
+        term TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (term, doc)
+    ) WITHOUT ROWID;
+    CREATE TABLE post_entities (
+        key TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
+    ) WITHOUT ROWID;
+    CREATE TABLE actors (id TEXT PRIMARY KEY, created_at TEXT NOT NULL);
+    CREATE TABLE actor_contacts (key TEXT PRIMARY KEY, actor_id TEXT NOT NULL);
+    CREATE INDEX actor_contacts_actor ON actor_contacts (actor_id);
+    CREATE TABLE minhash (doc INTEGER PRIMARY KEY, sig BLOB NOT NULL);
+    CREATE TABLE minhash_bands (
+        band INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (band, doc)
+    ) WITHOUT ROWID;
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        post_id TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        note TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX feedback_post ON feedback (post_id);
+    CREATE TABLE exports (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, data TEXT NOT NULL);
+    CREATE INDEX verdicts_at ON verdicts (at);
+    CREATE INDEX audit_actor ON audit_events (actor, seq);
+    CREATE INDEX audit_action ON audit_events (action, seq);
+    """
 )
+# Planner statistics for the posts table as it is at a million posts (sqlite_stat1
+# format: rows, then rows per distinct prefix of the index). Seeded once, so that
+# the queue's plans do not depend on what an ANALYZE of a young file would say;
+# a later ANALYZE by an operator replaces them with measured ones.
+SEEDED_STATS: dict[str, str] = {
+    "sqlite_autoindex_posts_1": "1000000 1",
+    "posts_state_score": "1000000 125000 2 1",
+    "posts_open_score": "100000 2 1",
+    "posts_open_time": "100000 2 1",
+    "posts_open_label": "100000 14000 2 1",
+    "posts_open_site": "100000 1000 2 1",
+    "posts_open_assignee": "100000 20000 2 1",
+    "posts_thread": "1000000 20 2",
+    "posts_cluster": "1000000 3 2",
+    "posts_actor": "1000000 5 2",
+    "posts_first_seen": "1000000 2",
+    "posts_raw_hash": "1000000 2",
+    "posts_dismissed": "50000 2",
+}
+# Work a migration needs beyond its SQL, run in the same transaction.
+BACKFILL: dict[int, str] = {2: "_backfill_v2"}
+
+_POST_COLUMNS = ", ".join(_POST_COLUMN_LIST)
+_SELECT = f"SELECT doc, {_POST_COLUMNS}, cluster_id, actor_id FROM posts"
+_OPEN_STATE_SET = frozenset(OPEN_STATES)
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    """UTC, fixed width: stored times compare correctly as text."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(value).decode()
 
 
 class SQLiteStore:
     """The clue register in one SQLite file."""
+
+    backend = "sqlite"
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -165,12 +310,16 @@ class SQLiteStore:
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA foreign_keys=ON")
+            try:
+                conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA busy_timeout=30000")
+                conn.execute("PRAGMA foreign_keys=ON")
+                conn.execute("PRAGMA cache_size=-65536")
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
             self._local.conn = conn
         return conn
 
@@ -194,7 +343,8 @@ class SQLiteStore:
     def _migrate(self) -> None:
         with self._write() as conn:
             conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
             )
             current = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] or 0
             if current > len(MIGRATIONS):
@@ -207,9 +357,43 @@ class SQLiteStore:
                     continue
                 for statement in _split_sql(script):
                     conn.execute(statement)
+                if version in BACKFILL:
+                    getattr(self, BACKFILL[version])(conn)
                 conn.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?)", (version, utcnow().isoformat())
+                    "INSERT INTO schema_migrations VALUES (?, ?)", (version, _iso(utcnow()))
                 )
+            self._seed_stats(conn)
+
+    def _seed_stats(self, conn: sqlite3.Connection) -> None:
+        conn.execute("ANALYZE sqlite_schema")  # creates sqlite_stat1 if missing
+        if conn.execute("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'posts' LIMIT 1").fetchone():
+            return
+        conn.executemany(
+            "INSERT INTO sqlite_stat1 VALUES ('posts', ?, ?)", list(SEEDED_STATS.items())
+        )
+        conn.execute("ANALYZE sqlite_schema")  # load them
+
+    def _backfill_v2(self, conn: sqlite3.Connection) -> None:
+        """Times to UTC text; search, terms, entities, actors and clusters for stored posts."""
+        rows = conn.execute(f"{_SELECT} ORDER BY doc").fetchall()
+        for row in rows:
+            sp = _from_row(row)
+            conn.execute(
+                "UPDATE posts SET captured_at=?, published_at=?, first_seen_at=?, updated_at=? "
+                "WHERE doc=?",
+                (
+                    _iso(sp.post.captured_at),
+                    _iso(sp.post.published_at),
+                    _iso(datetime.fromisoformat(row["first_seen_at"])),
+                    _iso(sp.updated_at),
+                    row["doc"],
+                ),
+            )
+            actor_id, cluster_id = self._index_new(conn, row["doc"], sp)
+            conn.execute(
+                "UPDATE posts SET actor_id=?, cluster_id=? WHERE doc=?",
+                (actor_id, cluster_id, row["doc"]),
+            )
 
     @property
     def schema_version(self) -> int:
@@ -237,78 +421,189 @@ class SQLiteStore:
                 row["id"]: row
                 for chunk in _chunks(ids, 500)
                 for row in conn.execute(
-                    f"SELECT id, content_hash, state, title, text, raw_hash, captured_at, score, version "
-                    f"FROM posts WHERE id IN ({','.join('?' * len(chunk))})",
-                    chunk,
+                    f"{_SELECT} WHERE id IN ({','.join('?' * len(chunk))})", chunk
                 )
             }
+            batch = _Batch(self, conn, now)
+            written: dict[str, str] = {}
             for sp in valid:
                 old = existing.get(sp.post.id)
-                if old is not None and old["content_hash"] == sp.post.content_hash:
+                stored_hash = written.get(sp.post.id) or (old["content_hash"] if old else None)
+                if stored_hash == sp.post.content_hash:
                     result.unchanged += 1
                     continue
-                if old is None:
-                    state = ClueState.REGISTERED if sp.scores.flagged else ClueState.UNFLAGGED
-                    conn.execute(
-                        f"INSERT INTO posts ({_POST_COLUMNS}) VALUES ({','.join('?' * 27)})",
-                        _post_row(sp, state=state, version=1, now=now, first_seen=now),
-                    )
+                if old is None and sp.post.id not in written:
+                    batch.add(sp)
                     result.new += 1
                     result.new_ids.append(sp.post.id)
-                    existing[sp.post.id] = {"content_hash": sp.post.content_hash}
-                    if state is ClueState.REGISTERED:
-                        self._append_audit(
-                            conn,
-                            AuditEvent(
-                                actor="system",
-                                action="register",
-                                post_id=sp.post.id,
-                                after={
-                                    "state": state.value,
-                                    "score": sp.scores.score,
-                                    "label": sp.scores.label,
-                                },
-                            ),
-                        )
-                    continue
-                conn.execute(
-                    "INSERT INTO post_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        sp.post.id,
-                        now.isoformat(),
-                        old["title"],
-                        old["text"],
-                        old["content_hash"],
-                        old["raw_hash"],
-                        old["captured_at"],
-                        old["score"],
-                    ),
-                )
-                state = ClueState(old["state"])
-                if state is ClueState.UNFLAGGED and sp.scores.flagged:
-                    state = ClueState.REGISTERED
-                row = _post_row(
-                    sp, state=state, version=old["version"] + 1, now=now, first_seen=None
-                )
-                conn.execute(
-                    "UPDATE posts SET site=?, url=?, kind=?, thread_id=?, title=?, text=?, author=?, "
-                    "published_at=?, captured_at=?, content_hash=?, raw_hash=?, extra=?, score=?, "
-                    "label=?, flagged=?, categories=?, model_categories=?, matches=?, entities=?, "
-                    "model_version=?, lexicon_version=?, state=?, version=?, updated_at=? WHERE id=?",
-                    (*row[1:10], *row[11:24], row[25], row[26], sp.post.id),
-                )
-                self._append_audit(
-                    conn,
-                    AuditEvent(
-                        actor="system",
-                        action="content_changed",
-                        post_id=sp.post.id,
-                        before={"content_hash": old["content_hash"], "state": old["state"]},
-                        after={"content_hash": sp.post.content_hash, "state": state.value},
-                    ),
-                )
-                result.changed += 1
+                else:
+                    batch.flush()
+                    old = conn.execute(f"{_SELECT} WHERE id=?", (sp.post.id,)).fetchone()
+                    self._update_content(conn, old, sp, now)
+                    result.changed += 1
+                written[sp.post.id] = sp.post.content_hash
+            batch.flush()
         return result
+
+    def _update_content(
+        self, conn: sqlite3.Connection, old: sqlite3.Row, sp: ScoredPost, now: datetime
+    ) -> None:
+        doc = old["doc"]
+        conn.execute(
+            "INSERT INTO post_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                sp.post.id,
+                _iso(now),
+                old["title"],
+                old["text"],
+                old["content_hash"],
+                old["raw_hash"],
+                old["captured_at"],
+                old["score"],
+            ),
+        )
+        self._unindex(conn, doc, old, keep_cluster=True)
+        state = ClueState(old["state"])
+        if state is ClueState.UNFLAGGED and sp.scores.flagged:
+            state = ClueState.REGISTERED
+        row = _post_row(
+            sp, state=state, version=old["version"] + 1, now=_iso(now) or "", first_seen=None
+        )
+        columns = [c for c in _POST_COLUMN_LIST if c not in ("id", "first_seen_at", "assignee")]
+        values = [v for c, v in zip(_POST_COLUMN_LIST, row, strict=True) if c in columns]
+        conn.execute(
+            f"UPDATE posts SET {', '.join(f'{c}=?' for c in columns)} WHERE doc=?",
+            (*values, doc),
+        )
+        actor_id, cluster_id = self._index_new(conn, doc, sp, cluster_id=old["cluster_id"])
+        conn.execute(
+            "UPDATE posts SET actor_id=?, cluster_id=? WHERE doc=?",
+            (actor_id or old["actor_id"], cluster_id, doc),
+        )
+        self._append_audit(
+            conn,
+            AuditEvent(
+                actor="system",
+                action="content_changed",
+                post_id=sp.post.id,
+                before={"content_hash": old["content_hash"], "state": old["state"]},
+                after={"content_hash": sp.post.content_hash, "state": state.value},
+            ),
+        )
+
+    def _index_new(
+        self,
+        conn: sqlite3.Connection,
+        doc: int,
+        sp: ScoredPost,
+        *,
+        cluster_id: str | None = None,
+    ) -> tuple[str | None, str | None]:
+        """Search tokens, terms, entities, actor and cluster of a stored post."""
+        post = sp.post
+        conn.execute(
+            "INSERT INTO posts_fts (rowid, body) VALUES (?, ?)",
+            (doc, index_tokens(post.scored_text)),
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO post_terms VALUES (?, ?)",
+            [(term, doc) for term in {m.term for m in sp.scores.matches}],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO post_entities VALUES (?, ?)",
+            [(key, doc) for key in _entity_keys(sp.scores.entities)],
+        )
+        actor_id, _ = self._link_actor(conn, contact_keys(sp.scores.entities))
+        sig = neardup.signature(post.scored_text)
+        if sig is None:
+            return actor_id, cluster_id
+        bands = neardup.band_keys(sig)
+        if cluster_id is None:
+            nearest = self._nearest_cluster(conn, sig, bands)
+            cluster_id = nearest[1] if nearest else post.id
+        conn.execute("INSERT OR REPLACE INTO minhash VALUES (?, ?)", (doc, sig))
+        conn.executemany(
+            "INSERT OR IGNORE INTO minhash_bands VALUES (?, ?)", [(b, doc) for b in bands]
+        )
+        return actor_id, cluster_id
+
+    def _unindex(
+        self, conn: sqlite3.Connection, doc: int, row: sqlite3.Row, *, keep_cluster: bool
+    ) -> None:
+        """Remove a post's search tokens and side rows (before an update or a purge)."""
+        title, text = row["title"], row["text"]
+        scored = f"{title}\n{text}" if title else text
+        conn.execute(
+            "INSERT INTO posts_fts (posts_fts, rowid, body) VALUES ('delete', ?, ?)",
+            (doc, index_tokens(scored)),
+        )
+        terms = {m["term"] for m in json.loads(row["matches"])}
+        conn.executemany("DELETE FROM post_terms WHERE term=? AND doc=?", [(t, doc) for t in terms])
+        entities = [Entity(**e) for e in json.loads(row["entities"])]
+        conn.executemany(
+            "DELETE FROM post_entities WHERE key=? AND doc=?",
+            [(k, doc) for k in _entity_keys(entities)],
+        )
+        sig_row = conn.execute("SELECT sig FROM minhash WHERE doc=?", (doc,)).fetchone()
+        if sig_row is not None:
+            conn.executemany(
+                "DELETE FROM minhash_bands WHERE band=? AND doc=?",
+                [(b, doc) for b in neardup.band_keys(sig_row[0])],
+            )
+            conn.execute("DELETE FROM minhash WHERE doc=?", (doc,))
+
+    def _nearest_cluster(
+        self, conn: sqlite3.Connection, sig: bytes, bands: list[int]
+    ) -> tuple[float, str] | None:
+        """The most similar stored near-duplicate: (similarity, its cluster id)."""
+        rows = conn.execute(
+            f"SELECT m.sig, p.cluster_id, p.id FROM (SELECT DISTINCT doc FROM minhash_bands "
+            f"WHERE band IN ({','.join('?' * len(bands))}) LIMIT {MAX_CLUSTER_CANDIDATES}) AS c "
+            "JOIN minhash AS m ON m.doc = c.doc JOIN posts AS p ON p.doc = c.doc",
+            bands,
+        ).fetchall()
+        if not rows:
+            return None
+        similarities = neardup.similarities(sig, [row[0] for row in rows])
+        best = int(similarities.argmax())
+        if similarities[best] < neardup.SIMILARITY:
+            return None
+        return float(similarities[best]), rows[best][1] or rows[best][2]
+
+    def _link_actor(
+        self, conn: sqlite3.Connection, keys: list[str]
+    ) -> tuple[str | None, list[str]]:
+        """The actor of a post's contacts (existing, new, or several merged into the
+        oldest) and the ids of actors merged away."""
+        if not keys:
+            return None, []
+        placeholders = ",".join("?" * len(keys))
+        found = conn.execute(
+            f"SELECT DISTINCT a.id, a.created_at FROM actor_contacts AS c "
+            f"JOIN actors AS a ON a.id = c.actor_id WHERE c.key IN ({placeholders}) "
+            "ORDER BY a.created_at, a.id",
+            keys,
+        ).fetchall()
+        merged: list[str] = []
+        if not found:
+            actor_id = "a" + hashlib.sha256(keys[0].encode()).hexdigest()[:15]
+            conn.execute("INSERT OR IGNORE INTO actors VALUES (?, ?)", (actor_id, _iso(utcnow())))
+        else:
+            actor_id = found[0]["id"]
+            for other in found[1:]:
+                conn.execute(
+                    "UPDATE actor_contacts SET actor_id=? WHERE actor_id=?", (actor_id, other["id"])
+                )
+                conn.execute(
+                    "UPDATE posts SET actor_id=? WHERE actor_id=?", (actor_id, other["id"])
+                )
+                conn.execute("DELETE FROM actors WHERE id=?", (other["id"],))
+                merged.append(other["id"])
+        conn.executemany(
+            "INSERT INTO actor_contacts VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+            [(key, actor_id) for key in keys],
+        )
+        return actor_id, merged
 
     def content_hashes(self, post_ids: Iterable[str]) -> dict[str, str]:
         ids = list(post_ids)
@@ -323,40 +618,62 @@ class SQLiteStore:
         return out
 
     def get(self, post_id: str) -> ScoredPost:
-        row = (
-            self._conn()
-            .execute(f"SELECT {_POST_COLUMNS} FROM posts WHERE id=?", (post_id,))
-            .fetchone()
-        )
+        row = self._conn().execute(f"{_SELECT} WHERE id=?", (post_id,)).fetchone()
         if row is None:
             raise NotFound(f"no post with id {post_id!r}")
         return _from_row(row)
 
-    def queue(self, flt: QueueFilter) -> list[ScoredPost]:
-        where: list[str] = []
-        params: list[Any] = []
-        if flt.states:
-            where.append(f"state IN ({','.join('?' * len(flt.states))})")
-            params.extend(s.value for s in flt.states)
-        if flt.category:
-            where.append("label = ?")
-            params.append(flt.category)
-        if flt.site:
-            where.append("site = ?")
-            params.append(flt.site)
-        if flt.min_score is not None:
-            where.append("score >= ?")
-            params.append(flt.min_score)
-        if flt.max_score is not None:
-            where.append("score <= ?")
-            params.append(flt.max_score)
+    def get_many(self, post_ids: Sequence[str]) -> list[ScoredPost]:
+        found: dict[str, ScoredPost] = {}
+        conn = self._conn()
+        for chunk in _chunks(list(post_ids), 500):
+            for row in conn.execute(f"{_SELECT} WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                found[row["id"]] = _from_row(row)
+        return [found[i] for i in post_ids if i in found]
+
+    # -- queue -------------------------------------------------------------
+
+    def queue(self, flt: QueueFilter) -> QueuePage:
+        where, params = _queue_where(flt)
         order = "score DESC, id" if flt.sort == "score" else "captured_at DESC, id"
-        sql = f"SELECT {_POST_COLUMNS} FROM posts"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY {order} LIMIT ? OFFSET ?"
-        params.extend([flt.limit, flt.offset])
-        return [_from_row(row) for row in self._conn().execute(sql, params)]
+        if flt.cursor:
+            value, after_id = cursors.decode(flt.cursor, flt.sort)
+            column = "score" if flt.sort == "score" else "captured_at"
+            where.append(f"({column} < ? OR ({column} = ? AND id > ?))")
+            params.extend([value, value, after_id])
+        sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        sql += f" ORDER BY {order} LIMIT ?"
+        params.append(flt.limit + 1)
+        rows = self._conn().execute(sql, params).fetchall()
+        items = [_from_row(row) for row in rows[: flt.limit]]
+        next_cursor = None
+        if len(rows) > flt.limit:
+            last = rows[flt.limit - 1]
+            value = last["score"] if flt.sort == "score" else last["captured_at"]
+            next_cursor = cursors.encode(flt.sort, value, last["id"])
+        highlights: dict[str, list[Highlight]] = {}
+        if flt.q:
+            for sp in items:
+                found = []
+                for field, text in (("title", sp.post.title), ("text", sp.post.text)):
+                    fragments = highlight(text, flt.q)
+                    if fragments:
+                        found.append(Highlight(field=field, fragments=fragments))
+                highlights[sp.post.id] = found
+        return QueuePage(items=items, next_cursor=next_cursor, highlights=highlights)
+
+    def thread(self, thread_id: str, *, limit: int = 500) -> list[ScoredPost]:
+        rows = self._conn().execute(
+            f"{_SELECT} WHERE id=? OR thread_id=? ORDER BY id != ?, captured_at, id LIMIT ?",
+            (thread_id, thread_id, thread_id, limit),
+        )
+        return [_from_row(row) for row in rows]
+
+    def cluster(self, cluster_id: str, *, limit: int = 200) -> list[ScoredPost]:
+        rows = self._conn().execute(
+            f"{_SELECT} WHERE cluster_id=? ORDER BY captured_at, doc LIMIT ?", (cluster_id, limit)
+        )
+        return [_from_row(row) for row in rows]
 
     def count_by_state(self) -> dict[ClueState, int]:
         counts = {state: 0 for state in ClueState}
@@ -385,6 +702,7 @@ class SQLiteStore:
                                        THEN p.id END) AS confirmed,
                    COUNT(DISTINCT CASE WHEN p.state = 'dismissed' THEN p.id END) AS dismissed
             FROM posts AS p, json_each(p.matches) AS m
+            WHERE p.matches != '[]'
             GROUP BY category, term
             ORDER BY posts DESC, category, term
             """
@@ -399,55 +717,202 @@ class SQLiteStore:
         )
         return [dict(row) for row in rows]
 
-    # -- verdicts and audit -------------------------------------------------
+    # -- actors ------------------------------------------------------------
+
+    def actor(self, actor_id: str) -> Actor:
+        conn = self._conn()
+        contacts = [
+            row[0]
+            for row in conn.execute(
+                "SELECT key FROM actor_contacts WHERE actor_id=? ORDER BY key", (actor_id,)
+            )
+        ]
+        if not contacts:
+            raise NotFound(f"no actor with id {actor_id!r}")
+        summary = conn.execute(
+            "SELECT COUNT(*) AS posts, COALESCE(SUM(flagged), 0) AS flagged, "
+            "MIN(captured_at) AS first, MAX(captured_at) AS last FROM posts WHERE actor_id=?",
+            (actor_id,),
+        ).fetchone()
+        sites = [
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT site FROM posts WHERE actor_id=? ORDER BY site", (actor_id,)
+            )
+        ]
+        categories = {
+            row[0]: row[1]
+            for row in conn.execute(
+                "SELECT label, COUNT(*) FROM posts WHERE actor_id=? AND flagged=1 "
+                "GROUP BY label ORDER BY COUNT(*) DESC, label",
+                (actor_id,),
+            )
+        }
+        created = conn.execute("SELECT created_at FROM actors WHERE id=?", (actor_id,)).fetchone()
+        fallback = created[0] if created else _iso(utcnow())
+        return Actor(
+            id=actor_id,
+            contacts=contacts,
+            posts=summary["posts"],
+            flagged_posts=summary["flagged"],
+            sites=sites,
+            categories=categories,
+            first_seen=datetime.fromisoformat(summary["first"] or fallback),
+            last_seen=datetime.fromisoformat(summary["last"] or fallback),
+        )
+
+    def actors(self, *, limit: int = 50, min_posts: int = 1) -> list[Actor]:
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT actor_id FROM posts WHERE actor_id IS NOT NULL GROUP BY actor_id "
+                "HAVING COUNT(*) >= ? ORDER BY SUM(flagged) DESC, COUNT(*) DESC, actor_id LIMIT ?",
+                (min_posts, limit),
+            )
+            .fetchall()
+        )
+        return [self.actor(row[0]) for row in rows]
+
+    def actor_posts(self, actor_id: str, *, limit: int = 500) -> list[ScoredPost]:
+        rows = self._conn().execute(
+            f"{_SELECT} WHERE actor_id=? ORDER BY captured_at, doc LIMIT ?", (actor_id, limit)
+        )
+        return [_from_row(row) for row in rows]
+
+    # -- dashboard ---------------------------------------------------------
+
+    def aggregations(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> Aggregations:
+        conn = self._conn()
+        where, params = ["1=1"], []
+        if since is not None:
+            where.append("first_seen_at >= ?")
+            params.append(_iso(since))
+        if until is not None:
+            where.append("first_seen_at < ?")
+            params.append(_iso(until))
+        cond = " AND ".join(where)
+        flagged_per_day = [
+            DayCount(day=row[0], key=row[1], count=row[2])
+            for row in conn.execute(
+                f"SELECT substr(first_seen_at, 1, 10) AS day, label, COUNT(*) FROM posts "
+                f"WHERE flagged=1 AND {cond} GROUP BY day, label ORDER BY day, label",
+                params,
+            )
+        ]
+        per_site = {
+            row[0]: {"posts": row[1], "flagged": row[2]}
+            for row in conn.execute(
+                f"SELECT site, COUNT(*), SUM(flagged) FROM posts WHERE {cond} "
+                "GROUP BY site ORDER BY COUNT(*) DESC, site",
+                params,
+            )
+        }
+        per_state = {state.value: 0 for state in ClueState}
+        for row in conn.execute(
+            f"SELECT state, COUNT(*) FROM posts WHERE {cond} GROUP BY state", params
+        ):
+            per_state[row[0]] = row[1]
+        vwhere, vparams = ["1=1"], []
+        if since is not None:
+            vwhere.append("at >= ?")
+            vparams.append(_iso(since))
+        if until is not None:
+            vwhere.append("at < ?")
+            vparams.append(_iso(until))
+        vcond = " AND ".join(vwhere)
+        throughput = [
+            DayCount(day=row[0], key=row[1], count=row[2])
+            for row in conn.execute(
+                f"SELECT substr(at, 1, 10) AS day, analyst, COUNT(*) FROM verdicts "
+                f"WHERE {vcond} GROUP BY day, analyst ORDER BY day, analyst",
+                vparams,
+            )
+        ]
+        verdicts_per_category: dict[str, dict[str, int]] = {}
+        for row in conn.execute(
+            f"SELECT label, "
+            "SUM(state IN ('confirmed', 'transferred', 'feedback')), SUM(state = 'dismissed') "
+            f"FROM posts WHERE {cond} AND state IN "
+            "('confirmed', 'transferred', 'feedback', 'dismissed') GROUP BY label",
+            params,
+        ):
+            verdicts_per_category[row[0]] = {"confirmed": row[1], "dismissed": row[2]}
+        return Aggregations(
+            flagged_per_day=flagged_per_day,
+            per_site=per_site,
+            per_state=per_state,
+            throughput=throughput,
+            verdicts_per_category=verdicts_per_category,
+        )
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def _change_state(
+        self,
+        post_id: str,
+        *,
+        expected_version: int | None,
+        allowed: Callable[[ClueState], str | None],
+        apply: Callable[[sqlite3.Connection, sqlite3.Row], AuditEvent],
+    ) -> ScoredPost:
+        """Read, check and change one post in one write transaction."""
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT id, state, version, assignee FROM posts WHERE id=?", (post_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"no post with id {post_id!r}")
+            if expected_version is not None and row["version"] != expected_version:
+                raise ConflictError(
+                    f"post {post_id} changed since it was read "
+                    f"(version {row['version']}, expected {expected_version}); reload it"
+                )
+            problem = allowed(ClueState(row["state"]))
+            if problem:
+                raise LifecycleError(f"post {post_id} is {row['state']}: {problem}")
+            self._append_audit(conn, apply(conn, row))
+        return self.get(post_id)
 
     def record_verdict(
         self, verdict: Verdict, *, expected_version: int | None = None
     ) -> ScoredPost:
-        with self._write() as conn:
-            row = conn.execute(
-                "SELECT state, version FROM posts WHERE id=?", (verdict.post_id,)
-            ).fetchone()
-            if row is None:
-                raise NotFound(f"no post with id {verdict.post_id!r}")
-            if expected_version is not None and row["version"] != expected_version:
-                raise ConflictError(
-                    f"post {verdict.post_id} changed since it was read "
-                    f"(version {row['version']}, expected {expected_version}); reload it"
-                )
-            before = ClueState(row["state"])
-            if before not in VERDICT_FROM:
-                raise LifecycleError(
-                    f"post {verdict.post_id} is {before.value}: verdicts are closed once a clue is transferred"
-                )
+        def allowed(state: ClueState) -> str | None:
+            if state not in VERDICT_FROM:
+                return "verdicts are closed once a clue is transferred"
+            return None
+
+        def apply(conn: sqlite3.Connection, row: sqlite3.Row) -> AuditEvent:
             after = VERDICT_STATE[verdict.kind]
             conn.execute(
-                "INSERT INTO verdicts (post_id, kind, analyst, note, categories, at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO verdicts (post_id, kind, analyst, note, categories, at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     verdict.post_id,
                     verdict.kind.value,
                     verdict.analyst,
                     verdict.note,
                     _dumps(verdict.categories),
-                    verdict.at.isoformat(),
+                    _iso(verdict.at),
                 ),
             )
             conn.execute(
                 "UPDATE posts SET state=?, version=version+1, updated_at=? WHERE id=?",
-                (after.value, utcnow().isoformat(), verdict.post_id),
+                (after.value, _iso(utcnow()), verdict.post_id),
             )
-            self._append_audit(
-                conn,
-                AuditEvent(
-                    actor=verdict.analyst,
-                    action=f"verdict.{verdict.kind.value}",
-                    post_id=verdict.post_id,
-                    before={"state": before.value},
-                    after={"state": after.value, "categories": verdict.categories},
-                    note=verdict.note,
-                ),
+            return AuditEvent(
+                actor=verdict.analyst,
+                action=f"verdict.{verdict.kind.value}",
+                post_id=verdict.post_id,
+                before={"state": row["state"]},
+                after={"state": after.value, "categories": verdict.categories},
+                note=verdict.note,
             )
-        return self.get(verdict.post_id)
+
+        return self._change_state(
+            verdict.post_id, expected_version=expected_version, allowed=allowed, apply=apply
+        )
 
     def verdicts(self, post_id: str) -> list[Verdict]:
         rows = self._conn().execute(
@@ -465,6 +930,198 @@ class SQLiteStore:
             for row in rows
         ]
 
+    def assign(
+        self,
+        post_id: str,
+        assignee: str | None,
+        *,
+        by: str,
+        force: bool = False,
+        expected_version: int | None = None,
+    ) -> ScoredPost:
+        def apply(conn: sqlite3.Connection, row: sqlite3.Row) -> AuditEvent:
+            held = row["assignee"]
+            if held and assignee and held != assignee and not force:
+                raise ConflictError(f"post {post_id} is claimed by {held}")
+            if held and assignee is None and held != by and not force:
+                raise ConflictError(f"post {post_id} is claimed by {held}, not {by}")
+            conn.execute(
+                "UPDATE posts SET assignee=?, version=version+1, updated_at=? WHERE id=?",
+                (assignee, _iso(utcnow()), post_id),
+            )
+            return AuditEvent(
+                actor=by,
+                action="assign",
+                post_id=post_id,
+                before={"assignee": held},
+                after={"assignee": assignee},
+            )
+
+        return self._change_state(
+            post_id, expected_version=expected_version, allowed=lambda _: None, apply=apply
+        )
+
+    def add_note(self, post_id: str, author: str, text: str) -> AuditEvent:
+        if not text.strip():
+            raise ValueError("a note needs text")
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM posts WHERE id=?", (post_id,)).fetchone() is None:
+                raise NotFound(f"no post with id {post_id!r}")
+            return self._append_audit(
+                conn, AuditEvent(actor=author, action="note", post_id=post_id, note=text[:10_000])
+            )
+
+    def mark_transferred(self, post_ids: Sequence[str], export_id: str, *, by: str) -> None:
+        with self._write() as conn:
+            states = {
+                row[0]: row[1]
+                for chunk in _chunks(list(post_ids), 500)
+                for row in conn.execute(
+                    f"SELECT id, state FROM posts WHERE id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            }
+            missing = [p for p in post_ids if p not in states]
+            if missing:
+                raise NotFound(f"no posts with ids {', '.join(missing[:10])}")
+            wrong = [p for p in post_ids if states[p] != ClueState.CONFIRMED.value]
+            if wrong:
+                raise LifecycleError(
+                    "only confirmed clues can be transferred; not confirmed: "
+                    + ", ".join(f"{p} ({states[p]})" for p in wrong[:10])
+                )
+            now = _iso(utcnow())
+            for post_id in dict.fromkeys(post_ids):
+                conn.execute(
+                    "UPDATE posts SET state='transferred', version=version+1, updated_at=? "
+                    "WHERE id=?",
+                    (now, post_id),
+                )
+                self._append_audit(
+                    conn,
+                    AuditEvent(
+                        actor=by,
+                        action="transfer",
+                        post_id=post_id,
+                        before={"state": "confirmed"},
+                        after={"state": "transferred", "export_id": export_id},
+                    ),
+                )
+
+    def record_feedback(self, feedback: Feedback) -> ScoredPost:
+        def allowed(state: ClueState) -> str | None:
+            if state not in (ClueState.TRANSFERRED, ClueState.FEEDBACK):
+                return "police feedback is recorded on transferred clues"
+            return None
+
+        def apply(conn: sqlite3.Connection, row: sqlite3.Row) -> AuditEvent:
+            conn.execute(
+                "INSERT INTO feedback (post_id, outcome, reference, note, recorded_by, at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    feedback.post_id,
+                    feedback.outcome.value,
+                    feedback.reference,
+                    feedback.note,
+                    feedback.recorded_by,
+                    _iso(feedback.at),
+                ),
+            )
+            conn.execute(
+                "UPDATE posts SET state='feedback', version=version+1, updated_at=? WHERE id=?",
+                (_iso(utcnow()), feedback.post_id),
+            )
+            return AuditEvent(
+                actor=feedback.recorded_by,
+                action="feedback",
+                post_id=feedback.post_id,
+                before={"state": row["state"]},
+                after={
+                    "state": "feedback",
+                    "outcome": feedback.outcome.value,
+                    "reference": feedback.reference,
+                },
+                note=feedback.note,
+            )
+
+        return self._change_state(
+            feedback.post_id, expected_version=None, allowed=allowed, apply=apply
+        )
+
+    def feedback(self, post_id: str) -> list[Feedback]:
+        rows = self._conn().execute(
+            "SELECT * FROM feedback WHERE post_id=? ORDER BY id", (post_id,)
+        )
+        return [
+            Feedback(
+                post_id=row["post_id"],
+                outcome=row["outcome"],
+                reference=row["reference"],
+                note=row["note"],
+                recorded_by=row["recorded_by"],
+                at=datetime.fromisoformat(row["at"]),
+            )
+            for row in rows
+        ]
+
+    # -- exports and retention ---------------------------------------------
+
+    def save_export(self, record: ExportRecord) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO exports VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET data=excluded.data",
+                (record.id, _iso(record.created_at), record.model_dump_json()),
+            )
+
+    def get_export(self, export_id: str) -> ExportRecord:
+        row = self._conn().execute("SELECT data FROM exports WHERE id=?", (export_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no export with id {export_id!r}")
+        return ExportRecord.model_validate_json(row[0])
+
+    def exports(self, *, limit: int = 50) -> list[ExportRecord]:
+        rows = self._conn().execute(
+            "SELECT data FROM exports ORDER BY created_at DESC, id LIMIT ?", (limit,)
+        )
+        return [ExportRecord.model_validate_json(row[0]) for row in rows]
+
+    def purge_dismissed(self, older_than: datetime, *, by: str) -> PurgeResult:
+        result = PurgeResult()
+        with self._write() as conn:
+            rows = conn.execute(
+                f"{_SELECT} WHERE state = 'dismissed' AND updated_at < ? ORDER BY doc",
+                (_iso(older_than),),
+            ).fetchall()
+            if not rows:
+                return result
+            raw_hashes = set()
+            for row in rows:
+                self._unindex(conn, row["doc"], row, keep_cluster=False)
+                for table in ("post_history", "verdicts"):
+                    conn.execute(f"DELETE FROM {table} WHERE post_id=?", (row["id"],))
+                conn.execute("DELETE FROM posts WHERE doc=?", (row["doc"],))
+                result.post_ids.append(row["id"])
+                if row["raw_hash"]:
+                    raw_hashes.add(row["raw_hash"])
+            result.orphaned_raw_hashes = sorted(
+                h
+                for h in raw_hashes
+                if conn.execute("SELECT 1 FROM posts WHERE raw_hash=? LIMIT 1", (h,)).fetchone()
+                is None
+            )
+            self._append_audit(
+                conn,
+                AuditEvent(
+                    actor=by,
+                    action="purge",
+                    before={"state": "dismissed", "older_than": _iso(older_than)},
+                    after={"posts": result.post_ids, "evidence": result.orphaned_raw_hashes},
+                ),
+            )
+        return result
+
+    # -- audit ---------------------------------------------------------------
+
     def _append_audit(self, conn: sqlite3.Connection, event: AuditEvent) -> AuditEvent:
         last = conn.execute("SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
         prev = last[0] if last else ""
@@ -473,7 +1130,7 @@ class SQLiteStore:
             "INSERT INTO audit_events (at, actor, action, post_id, before, after, note, prev_hash, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                event.at.isoformat(),
+                _iso(event.at),
                 event.actor,
                 event.action,
                 event.post_id,
@@ -486,20 +1143,56 @@ class SQLiteStore:
         )
         return event.model_copy(update={"seq": cursor.lastrowid or 0})
 
+    def _append_audits(self, conn: sqlite3.Connection, events: list[AuditEvent]) -> None:
+        """Append several events in order, chaining them in one pass."""
+        if not events:
+            return
+        last = conn.execute("SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+        prev = last[0] if last else ""
+        rows = []
+        for event in events:
+            digest = event_hash(event, prev)
+            rows.append(
+                (
+                    _iso(event.at),
+                    event.actor,
+                    event.action,
+                    event.post_id,
+                    _dumps(event.before),
+                    _dumps(event.after),
+                    event.note,
+                    prev,
+                    digest,
+                )
+            )
+            prev = digest
+        conn.executemany(
+            "INSERT INTO audit_events (at, actor, action, post_id, before, after, note, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
     def append_audit(self, event: AuditEvent) -> AuditEvent:
         with self._write() as conn:
             return self._append_audit(conn, event)
 
-    def audit_events(self, *, post_id: str | None = None, limit: int = 200) -> list[AuditEvent]:
-        if post_id is None:
-            rows = self._conn().execute(
-                "SELECT * FROM audit_events ORDER BY seq DESC LIMIT ?", (limit,)
-            )
-        else:
-            rows = self._conn().execute(
-                "SELECT * FROM audit_events WHERE post_id=? ORDER BY seq DESC LIMIT ?",
-                (post_id, limit),
-            )
+    def audit_events(
+        self,
+        *,
+        post_id: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        limit: int = 200,
+    ) -> list[AuditEvent]:
+        where, params = [], []
+        for column, value in (("post_id", post_id), ("actor", actor), ("action", action)):
+            if value is not None:
+                where.append(f"{column}=?")
+                params.append(value)
+        sql = "SELECT * FROM audit_events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self._conn().execute(f"{sql} ORDER BY seq DESC LIMIT ?", (*params, limit))
         return [_audit_from_row(row) for row in rows]
 
     def verify_audit_chain(self) -> list[str]:
@@ -513,7 +1206,7 @@ class SQLiteStore:
             conn.execute(
                 "INSERT INTO crawl_runs (id, site, started_at, data) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET data=excluded.data",
-                (run.id, run.site, run.started_at.isoformat(), run.model_dump_json()),
+                (run.id, run.site, _iso(run.started_at), run.model_dump_json()),
             )
 
     def crawl_runs(self, *, site: str | None = None, limit: int = 50) -> list[CrawlRun]:
@@ -545,6 +1238,12 @@ class SQLiteStore:
             return None
         return User(row["username"], row["role"], row["password_hash"], bool(row["disabled"]))
 
+    def users(self) -> list[User]:
+        rows = self._conn().execute("SELECT * FROM users ORDER BY username")
+        return [
+            User(r["username"], r["role"], r["password_hash"], bool(r["disabled"])) for r in rows
+        ]
+
     def update_user(self, user: User) -> None:
         with self._write() as conn:
             cursor = conn.execute(
@@ -562,7 +1261,7 @@ class SQLiteStore:
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO sessions VALUES (?, ?, ?, ?)",
-                (session_id, username, csrf, expires_at.isoformat()),
+                (session_id, username, csrf, _iso(expires_at)),
             )
 
     def get_session(self, session_id: str) -> tuple[str, str, datetime] | None:
@@ -578,6 +1277,253 @@ class SQLiteStore:
     def delete_session(self, session_id: str) -> None:
         with self._write() as conn:
             conn.execute("DELETE FROM sessions WHERE id=?", (session_id,))
+
+
+class _Batch:
+    """New posts of one write, inserted together: rows are prepared in Python and
+    written with one `executemany` per table when the batch is flushed.
+
+    Document numbers are assigned here (the write transaction holds the lock);
+    near-duplicate candidates for the whole batch come from one band lookup per
+    few dozen posts, plus the batch's own posts; the audit chain of the batch's
+    events is computed in one pass.
+    """
+
+    def __init__(self, store: SQLiteStore, conn: sqlite3.Connection, now: datetime) -> None:
+        self.store, self.conn, self.now = store, conn, now
+        self.pending: list[ScoredPost] = []
+
+    def add(self, sp: ScoredPost) -> None:
+        self.pending.append(sp)
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        posts, self.pending = self.pending, []
+        conn, now = self.conn, self.now
+        next_doc = int(conn.execute("SELECT COALESCE(MAX(doc), 0) FROM posts").fetchone()[0]) + 1
+        texts = [normalize(sp.post.scored_text) for sp in posts]
+        sigs = [neardup.signature(text, normalized=True) for text in texts]
+        contacts = [contact_keys(sp.scores.entities) for sp in posts]
+        bands = [neardup.band_keys(sig) if sig is not None else [] for sig in sigs]
+        # band -> [(signature, cluster id)], stored posts first, then this batch's
+        candidates = self._stored_candidates({band for keys in bands for band in keys})
+        rows: list[list[Any]] = []
+        fts: list[tuple[int, str]] = []
+        terms: list[tuple[str, int]] = []
+        entities: list[tuple[str, int]] = []
+        minhash: list[tuple[int, bytes]] = []
+        band_rows: list[tuple[int, int]] = []
+        events: list[AuditEvent] = []
+        actors = _Actors(conn, contacts, now)
+        now_iso = _iso(now)
+        for offset, sp in enumerate(posts):
+            post, doc = sp.post, next_doc + offset
+            state = ClueState.REGISTERED if sp.scores.flagged else ClueState.UNFLAGGED
+            actor_id = actors.link(contacts[offset])
+            sig, keys = sigs[offset], bands[offset]
+            cluster_id = None
+            if sig is not None:
+                cluster_id = _best_cluster(sig, keys, candidates) or post.id
+                # A band lists each cluster once: a repost joins through the first
+                # member, and a wave of identical posts adds no rows at all.
+                added = 0
+                for band in keys:
+                    members = candidates.setdefault(band, [])
+                    if len(members) < MAX_BAND_MEMBERS and all(
+                        cluster != cluster_id for _, cluster in members
+                    ):
+                        members.append((sig, cluster_id))
+                        band_rows.append((band, doc))
+                        added += 1
+                if added:
+                    minhash.append((doc, sig))
+            row = [doc, *_post_row(sp, state=state, version=1, now=now_iso, first_seen=now_iso)]
+            row += [cluster_id, actor_id]
+            rows.append(row)
+            fts.append((doc, index_tokens(texts[offset], normalized=True)))
+            terms.extend((term, doc) for term in {m.term for m in sp.scores.matches})
+            entities.extend((key, doc) for key in _entity_keys(sp.scores.entities))
+            if state is ClueState.REGISTERED:
+                events.append(
+                    AuditEvent(
+                        at=now,
+                        actor="system",
+                        action="register",
+                        post_id=post.id,
+                        after={
+                            "state": state.value,
+                            "score": sp.scores.score,
+                            "label": sp.scores.label,
+                        },
+                    )
+                )
+        for row in rows:
+            row[-1] = actors.resolve(row[-1])
+        actors.flush()
+        conn.executemany(
+            f"INSERT INTO posts (doc, {_POST_COLUMNS}, cluster_id, actor_id) "
+            f"VALUES ({','.join('?' * (len(_POST_COLUMN_LIST) + 3))})",
+            rows,
+        )
+        conn.executemany("INSERT INTO posts_fts (rowid, body) VALUES (?, ?)", fts)
+        conn.executemany("INSERT OR IGNORE INTO post_terms VALUES (?, ?)", terms)
+        conn.executemany("INSERT OR IGNORE INTO post_entities VALUES (?, ?)", entities)
+        conn.executemany("INSERT INTO minhash VALUES (?, ?)", minhash)
+        conn.executemany("INSERT OR IGNORE INTO minhash_bands VALUES (?, ?)", band_rows)
+        self.store._append_audits(conn, events)
+
+    def _stored_candidates(self, bands: set[int]) -> dict[int, list[tuple[bytes, str]]]:
+        found: dict[int, list[tuple[bytes, str]]] = {}
+        for chunk in _chunks(sorted(bands), 900):
+            for band, sig, cluster_id, post_id in self.conn.execute(
+                "SELECT b.band, m.sig, p.cluster_id, p.id FROM minhash_bands AS b "
+                "JOIN minhash AS m ON m.doc = b.doc JOIN posts AS p ON p.doc = b.doc "
+                f"WHERE b.band IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                members = found.setdefault(band, [])
+                if len(members) < MAX_BAND_MEMBERS:
+                    members.append((sig, cluster_id or post_id))
+        return found
+
+
+class _Actors:
+    """Actor links for one batch: contacts known to the store are read once, new
+    actors and contacts are written together; merges are written as they happen."""
+
+    def __init__(self, conn: sqlite3.Connection, keys: list[list[str]], now: datetime) -> None:
+        self.conn, self.now = conn, _iso(now)
+        self.actor_of: dict[str, str] = {}
+        self.created: dict[str, str] = {}
+        self.merged: dict[str, str] = {}
+        self.new_actors: dict[str, str] = {}
+        self.new_contacts: dict[str, str] = {}
+        wanted = sorted({key for post_keys in keys for key in post_keys})
+        for chunk in _chunks(wanted, 900):
+            for key, actor_id, created in conn.execute(
+                "SELECT c.key, a.id, a.created_at FROM actor_contacts AS c "
+                f"JOIN actors AS a ON a.id = c.actor_id WHERE c.key IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                self.actor_of[key] = actor_id
+                self.created[actor_id] = created
+
+    def resolve(self, actor_id: str | None) -> str | None:
+        while actor_id is not None and actor_id in self.merged:
+            actor_id = self.merged[actor_id]
+        return actor_id
+
+    def link(self, keys: list[str]) -> str | None:
+        if not keys:
+            return None
+        found = sorted(
+            {self.resolve(self.actor_of[k]) for k in keys if k in self.actor_of},  # type: ignore[misc]
+            key=lambda a: (self.created[a], a),
+        )
+        if not found:
+            actor_id = "a" + hashlib.sha256(keys[0].encode()).hexdigest()[:15]
+            self.created.setdefault(actor_id, self.now)
+            self.new_actors[actor_id] = self.now
+        else:
+            actor_id = found[0]
+            for other in found[1:]:
+                self.merged[other] = actor_id
+                self.new_actors.pop(other, None)
+                for key, value in self.new_contacts.items():
+                    if value == other:
+                        self.new_contacts[key] = actor_id
+                self.conn.execute(
+                    "UPDATE actor_contacts SET actor_id=? WHERE actor_id=?", (actor_id, other)
+                )
+                self.conn.execute("UPDATE posts SET actor_id=? WHERE actor_id=?", (actor_id, other))
+                self.conn.execute("DELETE FROM actors WHERE id=?", (other,))
+        for key in keys:
+            if key not in self.actor_of:
+                self.new_contacts[key] = actor_id
+            self.actor_of[key] = actor_id
+        return actor_id
+
+    def flush(self) -> None:
+        self.conn.executemany("INSERT OR IGNORE INTO actors VALUES (?, ?)", self.new_actors.items())
+        self.conn.executemany(
+            "INSERT INTO actor_contacts VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+            [(key, self.resolve(actor)) for key, actor in self.new_contacts.items()],
+        )
+
+
+def _best_cluster(
+    sig: bytes, bands: list[int], candidates: dict[int, list[tuple[bytes, str]]]
+) -> str | None:
+    """Cluster of the most similar candidate at or above `neardup.SIMILARITY`."""
+    pool = {cand_sig: cluster for band in bands for cand_sig, cluster in candidates.get(band, ())}
+    if not pool:
+        return None
+    sigs = list(pool)
+    similarities = neardup.similarities(sig, sigs)
+    best = int(similarities.argmax())
+    return pool[sigs[best]] if similarities[best] >= neardup.SIMILARITY else None
+
+
+def _entity_keys(entities: Iterable[Entity]) -> set[str]:
+    return {entity_key(e.kind, e.value) for e in entities if e.kind in FILTER_ENTITY_KINDS}
+
+
+def _queue_where(flt: QueueFilter) -> tuple[list[str], list[Any]]:
+    """WHERE terms of a queue filter. States are inlined as literals so that the
+    planner can use the partial indexes of the open queue."""
+    where: list[str] = []
+    params: list[Any] = []
+    states = list(dict.fromkeys(flt.states))
+    if states:
+        if set(states) == _OPEN_STATE_SET:
+            where.append(_OPEN_SQL)
+        else:
+            where.append(f"state IN ({','.join(repr(s.value) for s in states)})")
+    for column, value in (
+        ("label", flt.category),
+        ("site", flt.site),
+        ("actor_id", flt.actor_id),
+        ("cluster_id", flt.cluster_id),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if flt.assignee is not None:
+        if flt.assignee == "":
+            where.append("assignee IS NULL")
+        else:
+            where.append("assignee = ?")
+            params.append(flt.assignee)
+    if flt.min_score is not None:
+        where.append("score >= ?")
+        params.append(flt.min_score)
+    if flt.max_score is not None:
+        where.append("score <= ?")
+        params.append(flt.max_score)
+    if flt.since is not None:
+        where.append("captured_at >= ?")
+        params.append(_iso(flt.since))
+    if flt.until is not None:
+        where.append("captured_at < ?")
+        params.append(_iso(flt.until))
+    if flt.term:
+        where.append("doc IN (SELECT doc FROM post_terms WHERE term = ?)")
+        params.append(flt.term)
+    if flt.entity:
+        keys = filter_key(flt.entity)
+        where.append(
+            f"doc IN (SELECT doc FROM post_entities WHERE key IN ({','.join('?' * len(keys))}))"
+        )
+        params.extend(keys)
+    if flt.q:
+        match = fts5_query(flt.q)
+        if match is None:
+            where.append("0")
+        else:
+            where.append("doc IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)")
+            params.append(match)
+    return where, params
 
 
 def _split_sql(script: str) -> list[str]:
@@ -609,8 +1555,9 @@ def _describe(exc: ValidationError) -> str:
 
 
 def _post_row(
-    sp: ScoredPost, *, state: ClueState, version: int, now: datetime, first_seen: datetime | None
+    sp: ScoredPost, *, state: ClueState, version: int, now: str, first_seen: str | None
 ) -> tuple[Any, ...]:
+    """Values in `_POST_COLUMN_LIST` order."""
     p, s = sp.post, sp.scores
     return (
         p.id,
@@ -622,8 +1569,8 @@ def _post_row(
         p.text,
         p.author,
         _iso(p.published_at),
-        p.captured_at.isoformat(),
-        _iso(first_seen),
+        _iso(p.captured_at),
+        first_seen,
         p.content_hash,
         p.raw_hash,
         _dumps(p.extra),
@@ -639,11 +1586,12 @@ def _post_row(
         state.value,
         sp.assignee,
         version,
-        now.isoformat(),
+        now,
     )
 
 
 def _from_row(row: sqlite3.Row) -> ScoredPost:
+    keys = row.keys()
     post = Post(
         id=row["id"],
         site=row["site"],
@@ -670,13 +1618,18 @@ def _from_row(row: sqlite3.Row) -> ScoredPost:
         model_version=row["model_version"],
         lexicon_version=row["lexicon_version"],
     )
-    return ScoredPost(
+    return ScoredPost.model_construct(
         post=post,
         scores=scores,
         state=ClueState(row["state"]),
         version=row["version"],
         updated_at=datetime.fromisoformat(row["updated_at"]),
         assignee=row["assignee"],
+        first_seen_at=datetime.fromisoformat(row["first_seen_at"])
+        if row["first_seen_at"]
+        else None,
+        cluster_id=row["cluster_id"] if "cluster_id" in keys else None,
+        actor_id=row["actor_id"] if "actor_id" in keys else None,
     )
 
 

@@ -11,7 +11,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from cluewatch.settings import Settings
-from index.sqlite import SQLiteStore
+from cluewatch.wiring import open_store
+from index.base import Store
 from review_app.auth import ROLE_NAMES_ZH, LoginThrottle, Sessions
 from review_app.deps import LoginRequired, Services
 from review_app.routes import api, auth, health, posts, queue
@@ -40,8 +41,8 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def create_app(settings: Settings, *, store: SQLiteStore | None = None) -> FastAPI:
-    store = store or SQLiteStore(settings.store_path)
+def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
+    store = store or open_store(settings)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["role_names"] = ROLE_NAMES_ZH
     app = FastAPI(

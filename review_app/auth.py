@@ -12,8 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from cluewatch.errors import AuthError
-from index.base import User
-from index.sqlite import SQLiteStore
+from index.base import Store, User
 
 ROLES = ("analyst", "supervisor", "liaison", "admin")
 ROLE_NAMES_ZH = {"analyst": "研判员", "supervisor": "主管", "liaison": "联络员", "admin": "管理员"}
@@ -37,7 +36,7 @@ def check_password(user: User, password: str) -> bool:
         return False
 
 
-def add_user(store: SQLiteStore, username: str, password: str, role: str) -> User:
+def add_user(store: Store, username: str, password: str, role: str) -> User:
     if role not in ROLES:
         raise AuthError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     if (
@@ -59,7 +58,7 @@ class Session:
 
 
 class Sessions:
-    def __init__(self, store: SQLiteStore, *, hours: float) -> None:
+    def __init__(self, store: Store, *, hours: float) -> None:
         self.store = store
         self.lifetime = timedelta(hours=hours)
 

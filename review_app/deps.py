@@ -9,7 +9,7 @@ from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
 from cluewatch.settings import Settings
-from index.sqlite import SQLiteStore
+from index.base import Store
 from review_app.auth import LoginThrottle, Session, Sessions
 
 SESSION_COOKIE = "cw_session"
@@ -18,7 +18,7 @@ SESSION_COOKIE = "cw_session"
 @dataclass
 class Services:
     settings: Settings
-    store: SQLiteStore
+    store: Store
     sessions: Sessions
     throttle: LoginThrottle
     templates: Jinja2Templates

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cluewatch.taxonomy import CATEGORIES
-from index.models import Match, Post, ScoredPost, Scores, content_hash, post_id_for
+from index.models import Entity, Match, Post, ScoredPost, Scores, content_hash, post_id_for
 
 
 def make_post(
@@ -17,6 +17,7 @@ def make_post(
     score: float = 0.9,
     label: str = "surrogacy",
     matches: list[Match] | None = None,
+    contacts: dict[str, str] | None = None,
     **post_fields: Any,
 ) -> ScoredPost:
     url = post_fields.pop("url", f"http://127.0.0.1/thread/{n}")
@@ -24,6 +25,13 @@ def make_post(
     if label in categories:
         categories[label] = score
     flagged = score >= 0.5
+    entities: list[Entity] = []
+    if contacts:
+        # Contacts are appended to the text so that their offsets are real.
+        for kind, value in contacts.items():
+            text = f"{text} {kind} {value}"
+            start = len(title) + 1 + len(text) - len(value) if title else len(text) - len(value)
+            entities.append(Entity(kind=kind, value=value, start=start, end=start + len(value)))
     return ScoredPost(
         post=Post(
             id=post_id_for(site, url),
@@ -40,6 +48,7 @@ def make_post(
             flagged=flagged,
             categories=categories,
             matches=matches if matches is not None else [],
+            entities=entities,
             model_version="test-model",
             lexicon_version="test-lexicon",
         ),

@@ -10,17 +10,21 @@ from scrapy.crawler import Crawler
 
 from classifier.scorer import Scorer
 from cluewatch.runtime import settle_heap
-from index.sqlite import SQLiteStore
+from cluewatch.wiring import open_store_at
+from index.base import Store
 from lexicon.manage import directories
 
 _SHARED: WeakKeyDictionary[Crawler, dict[str, Any]] = WeakKeyDictionary()
 
 
-def open_store(crawler: Crawler) -> SQLiteStore:
+def open_store(crawler: Crawler) -> Store:
     shared = _SHARED.setdefault(crawler, {})
     if "store" not in shared:
-        shared["store"] = SQLiteStore(Path(crawler.settings.get("CLUEWATCH_STORE_PATH")))
-    store: SQLiteStore = shared["store"]
+        shared["store"] = open_store_at(
+            es_url=crawler.settings.get("CLUEWATCH_ES_URL"),
+            db_path=Path(crawler.settings.get("CLUEWATCH_STORE_PATH")),
+        )
+    store: Store = shared["store"]
     return store
 
 

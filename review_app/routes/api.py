@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from pydantic import BaseModel, Field, ValidationError
 
-from index.models import ClueState, QueueFilter, ScoredPost, Verdict
+from index.models import ClueState, Highlight, QueueFilter, ScoredPost, Verdict
 from review_app.auth import Session
 from review_app.deps import api_session, check_csrf, services
 from review_app.routes.posts import give_verdict, load_post
@@ -15,8 +15,10 @@ from review_app.routes.posts import give_verdict, load_post
 router = APIRouter(prefix="/api", tags=["api"])
 
 
-class QueuePage(BaseModel):
+class QueueResponse(BaseModel):
     items: list[ScoredPost]
+    next_cursor: str | None = None
+    highlights: dict[str, list[Highlight]] = {}
     counts: dict[str, int]
 
 
@@ -50,21 +52,45 @@ def queue(
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     sort: Annotated[str, Query(pattern="^(score|time)$")] = "score",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> QueuePage:
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> QueueResponse:
     svc = services(request)
-    flt = QueueFilter(
+    try:
+        flt = _queue_filter(category, site, min_score, sort, limit, q, cursor, state)
+    except ValidationError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
+    try:
+        page = svc.store.queue(flt)
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
+    return QueueResponse(
+        items=page.items,
+        next_cursor=page.next_cursor,
+        highlights=page.highlights,
+        counts={k.value: v for k, v in svc.store.count_by_state().items()},
+    )
+
+
+def _queue_filter(
+    category: str | None,
+    site: str | None,
+    min_score: float | None,
+    sort: str,
+    limit: int,
+    q: str | None,
+    cursor: str | None,
+    state: list[ClueState] | None,
+) -> QueueFilter:
+    return QueueFilter(
         category=category,
         site=site,
         min_score=min_score,
         sort="time" if sort == "time" else "score",
         limit=limit,
-        offset=offset,
+        q=q or None,
+        cursor=cursor or None,
         **({"states": state} if state else {}),
-    )
-    return QueuePage(
-        items=svc.store.queue(flt),
-        counts={k.value: v for k, v in svc.store.count_by_state().items()},
     )
 
 

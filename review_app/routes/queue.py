@@ -23,17 +23,21 @@ def queue_page(
     session: Annotated[Session, Depends(page_session)],
     category: Annotated[str | None, Query(max_length=40)] = None,
     state: Annotated[str | None, Query(max_length=20)] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     svc = services(request)
     states = [ClueState(state)] if state in {s.value for s in ClueState} else None
     flt = QueueFilter(
         category=category if category in CATEGORIES else None,
         limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
+        cursor=cursor or None,
         **({"states": states} if states else {}),
     )
-    items = svc.store.queue(flt)
+    try:
+        result = svc.store.queue(flt)
+    except ValueError:  # a cursor from another sort or a mangled link: start again
+        result = svc.store.queue(flt.model_copy(update={"cursor": None}))
+    items = result.items
     counts = svc.store.count_by_state()
     return svc.templates.TemplateResponse(
         request,
@@ -44,8 +48,8 @@ def queue_page(
             "counts": counts,
             "category": flt.category,
             "state": state if states else None,
-            "page": page,
-            "has_next": len(items) == PAGE_SIZE,
+            "first_page": not cursor,
+            "next_cursor": result.next_cursor,
             "categories": CATEGORIES,
             "category_names": CATEGORY_NAMES_ZH,
             "state_names": STATE_NAMES_ZH,

@@ -1,115 +1,34 @@
-"""The SQLite store: bulk writes, validation at the boundary, verdicts, history, audit chain."""
+"""What only the SQLite backend has: the file, its migrations, triggers, crash safety
+with a real kill -9, concurrent writers in separate processes, the query plans."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
 from pathlib import Path
 
 import pytest
 
-from cluewatch.errors import ConflictError, NotFound
+from cluewatch.errors import ConflictError, StoreError
 from index.models import ClueState, QueueFilter, Verdict, VerdictKind
-from index.sqlite import SQLiteStore
+from index.sqlite import MIGRATIONS, SQLiteStore
+from tests.conftest import REPO
 from tests.factories import make_post
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SQLiteStore:
-    return SQLiteStore(tmp_path / "store.db")
-
-
-def test_new_flagged_posts_are_registered_and_queued_by_score(store: SQLiteStore) -> None:
-    result = store.write_posts(
-        [make_post(1, score=0.7), make_post(2, score=0.95), make_post(3, score=0.2)]
-    )
-    assert (result.new, result.changed, result.unchanged) == (3, 0, 0)
-    queue = store.queue(QueueFilter())
-    assert [sp.scores.score for sp in queue] == [0.95, 0.7]
-    assert all(sp.state is ClueState.REGISTERED for sp in queue)
-    assert store.get(make_post(3).post.id).state is ClueState.UNFLAGGED
-    assert store.count_by_state()[ClueState.REGISTERED] == 2
-
-
-def test_unchanged_repost_is_not_rewritten_and_changed_one_keeps_history(
-    store: SQLiteStore,
-) -> None:
-    store.write_posts([make_post(1, text="原文 代孕 加微信 fake_a_01")])
-    again = store.write_posts([make_post(1, text="原文 代孕 加微信 fake_a_01")])
-    assert again.unchanged == 1 and again.written == 0
-    edited = store.write_posts([make_post(1, text="修改后 代孕 加微信 fake_a_02")])
-    assert edited.changed == 1
-    post_id = make_post(1).post.id
-    assert store.get(post_id).post.text.startswith("修改后")
-    history = store.history(post_id)
-    assert [h["text"] for h in history] == ["原文 代孕 加微信 fake_a_01"]
-    assert store.get(post_id).version == 2
-
-
-def test_bad_records_are_rejected_with_reason_and_the_rest_is_written(store: SQLiteStore) -> None:
-    good = make_post(1)
-    bad = good.model_dump(mode="json")
-    bad["post"]["url"] = "ftp://nowhere"
-    missing = good.model_dump(mode="json")
-    del missing["scores"]["categories"]["surrogacy"]
-    result = store.write_posts([bad, good, missing])
-    assert result.new == 1
-    assert [position for position, _ in result.rejected] == [0, 2]
-    assert "url" in result.rejected[0][1]
-    assert "categories" in result.rejected[1][1]
-
-
-def test_offsets_outside_the_text_are_rejected(store: SQLiteStore) -> None:
-    from index.models import Match
-
-    record = make_post(1, text="短文").model_dump(mode="json")
-    record["scores"]["matches"] = [
-        Match(
-            term="代孕", category="surrogacy", weight="strong", surface="代孕", start=50, end=52
-        ).model_dump()
-    ]
-    result = store.write_posts([record])
-    assert result.new == 0 and "outside the scored text" in result.rejected[0][1]
-
-
-def test_verdict_moves_state_and_is_audited_in_a_hash_chain(store: SQLiteStore) -> None:
-    sp = make_post(1)
-    store.write_posts([sp])
-    updated = store.record_verdict(
-        Verdict(post_id=sp.post.id, kind=VerdictKind.CONFIRM, analyst="alice", note="联系方式可查"),
-        expected_version=1,
-    )
-    assert updated.state is ClueState.CONFIRMED
-    assert [v.analyst for v in store.verdicts(sp.post.id)] == ["alice"]
-    actions = [e.action for e in store.audit_events(post_id=sp.post.id)]
-    assert actions == ["verdict.confirm", "register"]
-    assert store.verify_audit_chain() == []
-
-
-def test_stale_version_is_a_conflict_not_a_lost_update(store: SQLiteStore) -> None:
-    sp = make_post(1)
-    store.write_posts([sp])
-    store.record_verdict(
-        Verdict(post_id=sp.post.id, kind=VerdictKind.DISMISS, analyst="a"), expected_version=1
-    )
-    with pytest.raises(ConflictError):
-        store.record_verdict(
-            Verdict(post_id=sp.post.id, kind=VerdictKind.CONFIRM, analyst="b"), expected_version=1
-        )
-    assert store.get(sp.post.id).state is ClueState.DISMISSED
-
-
-def test_unknown_post_is_not_found(store: SQLiteStore) -> None:
-    with pytest.raises(NotFound):
-        store.get("nope")
-
-
-def test_audit_log_is_append_only_and_tampering_is_detected(
-    store: SQLiteStore, tmp_path: Path
-) -> None:
+def test_audit_log_is_append_only_and_tampering_is_detected(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "store.db")
     store.write_posts([make_post(1), make_post(2)])
     conn = sqlite3.connect(tmp_path / "store.db")
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("UPDATE audit_events SET actor='mallory'")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("DELETE FROM audit_events")
     conn.execute("DROP TRIGGER audit_no_update")
     conn.execute("UPDATE audit_events SET actor='mallory' WHERE seq=1")
     conn.commit()
@@ -124,4 +43,190 @@ def test_reopening_keeps_data_and_schema_version(tmp_path: Path) -> None:
     first.close()
     second = SQLiteStore(tmp_path / "s.db")
     assert second.count_posts() == 1
-    assert second.schema_version == 1
+    assert second.schema_version == len(MIGRATIONS)
+
+
+def test_a_newer_schema_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    SQLiteStore(tmp_path / "s.db").close()
+    conn = sqlite3.connect(tmp_path / "s.db")
+    conn.execute("INSERT INTO schema_migrations VALUES (99, 'later')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="schema version 99 is newer"):
+        SQLiteStore(tmp_path / "s.db")
+
+
+def test_a_version_1_file_is_migrated_and_its_posts_become_searchable(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("INSERT INTO schema_migrations VALUES (1, '2026-11-01T00:00:00+00:00')")
+    sp = make_post(1, text="寻找代孕妈妈 电话 13800000001", contacts={"phone": "13800000001"})
+    row = {
+        "id": sp.post.id, "site": sp.post.site, "url": sp.post.url, "kind": "thread",
+        "thread_id": None, "title": sp.post.title, "text": sp.post.text, "author": None,
+        "published_at": None, "captured_at": "2026-11-01T16:00:00+08:00",
+        "first_seen_at": "2026-11-01T16:00:01+08:00", "content_hash": sp.post.content_hash,
+        "raw_hash": None, "extra": "{}", "score": 0.9, "label": "surrogacy", "flagged": 1,
+        "categories": sp.scores.model_dump_json(include={"categories"})[14:-1],
+        "model_categories": "{}", "matches": "[]",
+        "entities": "[" + ",".join(e.model_dump_json() for e in sp.scores.entities) + "]",
+        "model_version": "m", "lexicon_version": "l", "state": "registered", "assignee": None,
+        "version": 1, "updated_at": "2026-11-01T08:00:01+00:00",
+    }  # fmt: skip
+    conn.execute(
+        f"INSERT INTO posts ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        list(row.values()),
+    )
+    conn.commit()
+    conn.close()
+
+    store = SQLiteStore(path)
+    assert store.schema_version == len(MIGRATIONS)
+    migrated = store.get(sp.post.id)
+    assert migrated.post.captured_at.isoformat() == "2026-11-01T08:00:00+00:00"
+    assert [p.post.id for p in store.queue(QueueFilter(q="代孕")).items] == [sp.post.id]
+    assert migrated.actor_id is not None
+    assert store.actor(migrated.actor_id).contacts == ["phone:13800000001"]
+
+
+def test_the_open_queue_is_served_by_its_partial_indexes(tmp_path: Path) -> None:
+    # An empty file: the plans come from the statistics the store seeds, not from data.
+    store = SQLiteStore(tmp_path / "s.db")
+    conn = store._conn()
+    for flt, index in (
+        (QueueFilter(), "posts_open_score"),
+        (QueueFilter(sort="time"), "posts_open_time"),
+        (QueueFilter(category="surrogacy"), "posts_open_label"),
+        (QueueFilter(site="forum-a"), "posts_open_site"),
+        (QueueFilter(states=[ClueState.CONFIRMED]), "posts_state_score"),
+    ):
+        from index.sqlite import _SELECT, _queue_where
+
+        where, params = _queue_where(flt)
+        order = "score DESC, id" if flt.sort == "score" else "captured_at DESC, id"
+        plan = " ".join(
+            str(row[3])
+            for row in conn.execute(
+                f"EXPLAIN QUERY PLAN {_SELECT} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT 51",
+                params,
+            )
+        )
+        assert index in plan and "TEMP B-TREE" not in plan, (flt, plan)
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from index.sqlite import SQLiteStore
+    from tests.factories import make_post
+
+    store = SQLiteStore(sys.argv[1])
+    start, batches, size = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    for b in range(batches):
+        first = start + b * size
+        store.write_posts(
+            [make_post(n, score=0.9, text=f"第{n}号帖子 代孕 加微信 fake_{n:06d}") for n in range(first, first + size)]
+        )
+        print(f"ACK {first + size - 1}", flush=True)
+    """
+)
+
+
+def _writer(db: Path, start: int, batches: int, size: int) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db), str(start), str(batches), str(size)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+
+
+def test_kill_9_during_bulk_writes_loses_no_acknowledged_post(tmp_path: Path) -> None:
+    db = tmp_path / "crash.db"
+    SQLiteStore(db).close()
+    writer = _writer(db, 1, 1000, 100)
+    assert writer.stdout is not None
+    acknowledged = 0
+    for line in writer.stdout:
+        acknowledged = int(line.split()[1])
+        if acknowledged >= 800:
+            break
+    os.kill(writer.pid, signal.SIGKILL)  # mid-way through the next batch
+    writer.communicate()
+    assert acknowledged >= 800
+
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    store = SQLiteStore(db)
+    stored = store.count_posts()
+    assert stored >= acknowledged and stored % 100 == 0  # whole batches or nothing
+    present = store.content_hashes(make_post(n).post.id for n in range(1, acknowledged + 1))
+    assert len(present) == acknowledged
+    assert len(store.queue(QueueFilter(q="代孕", limit=500)).items) == 500
+    assert store.verify_audit_chain() == []
+    # The store takes writes again after the crash.
+    assert store.write_posts([make_post(10**6)]).new == 1
+
+
+def test_a_crawler_process_and_analysts_write_concurrently_without_losing_updates(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "shared.db"
+    store = SQLiteStore(db)
+    store.write_posts([make_post(n, score=0.9) for n in range(1, 101)])
+    crawler = _writer(db, 1000, 30, 50)
+
+    outcomes: dict[str, list[str]] = {"alice": [], "bob": []}
+    errors: list[BaseException] = []
+
+    def analyst(name: str, kind: VerdictKind) -> None:
+        mine = SQLiteStore(db)
+        try:
+            for n in range(1, 101):
+                post_id = make_post(n).post.id
+                current = mine.get(post_id)
+                try:
+                    mine.record_verdict(
+                        Verdict(post_id=post_id, kind=kind, analyst=name),
+                        expected_version=current.version,
+                    )
+                    outcomes[name].append(post_id)
+                except ConflictError:
+                    pass
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            mine.close()
+
+    threads = [
+        threading.Thread(target=analyst, args=("alice", VerdictKind.CONFIRM)),
+        threading.Thread(target=analyst, args=("bob", VerdictKind.DISMISS)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    _, stderr = crawler.communicate(timeout=120)
+    assert crawler.returncode == 0, stderr
+    assert not errors
+
+    assert store.count_posts() == 100 + 30 * 50
+    verdicts = 0
+    for n in range(1, 101):
+        post_id = make_post(n).post.id
+        given = store.verdicts(post_id)
+        verdicts += len(given)
+        # The state is the last verdict that was accepted: no update was lost.
+        expected = (
+            ClueState.CONFIRMED if given[-1].kind is VerdictKind.CONFIRM else ClueState.DISMISSED
+        )
+        assert store.get(post_id).state is expected
+        assert store.get(post_id).version == 1 + len(given)
+    assert verdicts == len(outcomes["alice"]) + len(outcomes["bob"])
+    assert store.verify_audit_chain() == []

@@ -1,0 +1,85 @@
+"""Near-duplicate detection: MinHash over character 3-grams with banded lookup (LSH).
+
+A repost with small edits (a changed contact, a word added) shares most of its
+character 3-grams with the original. Each post gets a MinHash signature of
+`HASHES` values; the signature is cut into `BANDS` bands of `ROWS` values, and
+two posts become candidates when one band agrees exactly (at Jaccard 0.6 that
+happens with probability 0.81, at 0.7 0.96, at 0.3 0.1). Candidates are kept
+when the signatures agree on at least `SIMILARITY` of their values (an
+estimate of the Jaccard similarity of their 3-gram sets).
+
+SimHash was measured first: two 45-character posts differing by one added
+character and one changed digit were 11 bits apart of 64, far beyond the 3
+bits its banded lookup can find; short posts need MinHash.
+
+Posts shorter than `MIN_CHARS` significant characters are not clustered: short
+replies (顶, 谢谢分享) are alike without being reposts.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from index.text import normalize
+
+BANDS = 12
+ROWS = 4
+HASHES = BANDS * ROWS
+SIMILARITY = 0.5
+MIN_CHARS = 20
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_rng = np.random.default_rng(20261123)
+_A = _rng.integers(1, 2**63 - 1, size=HASHES, dtype=np.uint64) | np.uint64(1)
+_B = _rng.integers(0, 2**63 - 1, size=HASHES, dtype=np.uint64)
+_BAND_SALT = np.arange(BANDS, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser, vectorised (wrapping uint64 arithmetic)."""
+    x = (x ^ (x >> np.uint64(30))) * _M1
+    x = (x ^ (x >> np.uint64(27))) * _M2
+    return x ^ (x >> np.uint64(31))
+
+
+def signature(text: str, *, normalized: bool = False) -> bytes | None:
+    """MinHash signature (`HASHES` uint32 values, little-endian) of a text, or None if short.
+
+    `normalized`: the text is already in `index.text.normalize` form.
+    """
+    significant = _NOT_ALNUM.sub("", text if normalized else normalize(text))
+    if len(significant) < MIN_CHARS:
+        return None
+    codes = np.frombuffer(significant.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        grams = np.unique(
+            _mix((codes[:-2] << np.uint64(42)) ^ (codes[1:-1] << np.uint64(21)) ^ codes[2:])
+        )
+        hashed = (grams[:, None] * _A + _B) >> np.uint64(32)
+    return hashed.min(axis=0).astype("<u4").tobytes()
+
+
+def band_keys(sig: bytes) -> list[int]:
+    """One signed 64-bit key per band: the band number mixed with its values."""
+    values = np.frombuffer(sig, dtype="<u8").reshape(BANDS, ROWS // 2)
+    with np.errstate(over="ignore"):
+        key = _mix(values[:, 0] ^ _BAND_SALT)
+        for column in range(1, ROWS // 2):
+            key = _mix(key ^ values[:, column])
+    return key.view(np.int64).tolist()  # type: ignore[no-any-return]
+
+
+def similarities(sig: bytes, others: list[bytes]) -> np.ndarray:
+    """`similarity` of one signature against several, vectorised."""
+    mine = np.frombuffer(sig, dtype="<u4")
+    theirs = np.frombuffer(b"".join(others), dtype="<u4").reshape(len(others), HASHES)
+    return (theirs == mine).mean(axis=1)
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """Share of equal signature values: an estimate of the 3-gram Jaccard similarity."""
+    return float(np.mean(np.frombuffer(a, dtype="<u4") == np.frombuffer(b, dtype="<u4")))
