@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from pydantic import ValidationError
+
 from index.models import (
     Actor,
     Aggregations,
@@ -35,6 +37,34 @@ class WriteResult:
     @property
     def written(self) -> int:
         return self.new + self.changed
+
+
+def validate_posts(
+    items: Sequence[ScoredPost | Mapping[str, Any]], result: WriteResult
+) -> list[tuple[int, ScoredPost]]:
+    """The records that validate, with their positions; the others go to
+    `result.rejected` with the field paths at fault (the store boundary)."""
+    valid: list[tuple[int, ScoredPost]] = []
+    for position, item in enumerate(items):
+        try:
+            valid.append(
+                (
+                    position,
+                    item if isinstance(item, ScoredPost) else ScoredPost.model_validate(item),
+                )
+            )
+        except ValidationError as exc:
+            result.rejected.append((position, describe_validation_error(exc)))
+    return valid
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """Why a record was rejected, naming each field path."""
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error["loc"]) or "record"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)
 
 
 @dataclass

@@ -44,12 +44,11 @@ from elasticsearch import (
     helpers,
 )
 from elasticsearch import ConflictError as VersionConflict
-from pydantic import ValidationError
 
 from cluewatch.errors import ConflictError, LifecycleError, NotFound, StoreError
 from index import es_requests as req
 from index import neardup
-from index.base import PurgeResult, User, WriteResult
+from index.base import PurgeResult, User, WriteResult, validate_posts
 from index.contacts import contact_keys
 from index.models import (
     VERDICT_FROM,
@@ -325,14 +324,7 @@ class ElasticStore:
     @_translated
     def write_posts(self, items: Sequence[ScoredPost | Mapping[str, Any]]) -> WriteResult:
         result = WriteResult()
-        pending: list[tuple[int, ScoredPost]] = []
-        for position, item in enumerate(items):
-            try:
-                sp = item if isinstance(item, ScoredPost) else ScoredPost.model_validate(item)
-            except ValidationError as exc:
-                result.rejected.append((position, req.describe_validation_error(exc)))
-                continue
-            pending.append((position, sp))
+        pending = validate_posts(items, result)
         repeats = max(Counter(sp.post.id for _, sp in pending).values(), default=0)
         for _ in range(CONFLICT_ROUNDS + repeats):
             if not pending:

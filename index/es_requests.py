@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import ValidationError
-
 from index import cursor as cursors
 from index import neardup
 from index.audit import event_hash
@@ -397,15 +395,6 @@ def post_from_source(source: Mapping[str, Any]) -> ScoredPost:
 def signature_from_source(source: Mapping[str, Any]) -> bytes | None:
     encoded = (source.get("neardup") or {}).get("signature")
     return base64.b64decode(encoded) if encoded else None
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """Why a record was rejected, naming each field path (as the SQLite backend does)."""
-    parts = []
-    for error in exc.errors()[:5]:
-        where = ".".join(str(p) for p in error["loc"]) or "record"
-        parts.append(f"{where}: {error['msg']}")
-    return "; ".join(parts)
 
 
 # -- bulk actions ------------------------------------------------------------------------------

@@ -24,13 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 
 from cluewatch.errors import ConflictError, LifecycleError, NotFound, StoreError
 from index import cursor as cursors
 from index import neardup
 from index.audit import chain_problems, event_hash
-from index.base import PurgeResult, User, WriteResult
+from index.base import PurgeResult, User, WriteResult, validate_posts
 from index.contacts import contact_keys, entity_key, filter_key
 from index.models import (
     CONTACT_KINDS,
@@ -266,6 +265,7 @@ SEEDED_STATS: dict[str, str] = {
     "posts_open_time": "100000 2 1",
     "posts_open_label": "100000 14000 2 1",
     "posts_open_site": "100000 1000 2 1",
+    "posts_open_site_time": "100000 1000 2 1",
     "posts_open_assignee": "100000 20000 2 1",
     "posts_thread": "1000000 20 2",
     "posts_cluster": "1000000 3 2",
@@ -274,8 +274,14 @@ SEEDED_STATS: dict[str, str] = {
     "posts_raw_hash": "1000000 2",
     "posts_dismissed": "50000 2",
 }
+MIGRATIONS.append(
+    # 3: one site's open queue by time (measured at a million posts: 53 ms p95 without).
+    f"""
+    CREATE INDEX posts_open_site_time ON posts (site, captured_at DESC, id) WHERE {_OPEN_SQL};
+    """
+)
 # Work a migration needs beyond its SQL, run in the same transaction.
-BACKFILL: dict[int, str] = {2: "_backfill_v2"}
+BACKFILL: dict[int, str] = {2: "_backfill_v2", 3: "_stats_v3"}
 
 _POST_COLUMNS = ", ".join(_POST_COLUMN_LIST)
 _SELECT = f"SELECT doc, {_POST_COLUMNS}, cluster_id, actor_id FROM posts"
@@ -317,7 +323,9 @@ class SQLiteStore:
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("PRAGMA busy_timeout=30000")
                 conn.execute("PRAGMA foreign_keys=ON")
-                conn.execute("PRAGMA cache_size=-65536")
+                conn.execute("PRAGMA cache_size=-131072")  # 128 MiB
+                conn.execute("PRAGMA temp_store=MEMORY")
+                conn.execute("PRAGMA mmap_size=1073741824")  # read pages without copying
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
             self._local.conn = conn
@@ -395,6 +403,16 @@ class SQLiteStore:
                 (actor_id, cluster_id, row["doc"]),
             )
 
+    def _stats_v3(self, conn: sqlite3.Connection) -> None:
+        """Seeded statistics for the new index, when the file has seeded ones."""
+        conn.execute("ANALYZE sqlite_schema")
+        if conn.execute("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'posts' LIMIT 1").fetchone():
+            conn.execute("DELETE FROM sqlite_stat1 WHERE idx = 'posts_open_site_time'")
+            conn.execute(
+                "INSERT INTO sqlite_stat1 VALUES ('posts', 'posts_open_site_time', ?)",
+                (SEEDED_STATS["posts_open_site_time"],),
+            )
+
     @property
     def schema_version(self) -> int:
         row = self._conn().execute("SELECT MAX(version) FROM schema_migrations").fetchone()
@@ -404,31 +422,25 @@ class SQLiteStore:
 
     def write_posts(self, items: Sequence[ScoredPost | Mapping[str, Any]]) -> WriteResult:
         result = WriteResult()
-        valid: list[ScoredPost] = []
-        for position, item in enumerate(items):
-            try:
-                valid.append(
-                    item if isinstance(item, ScoredPost) else ScoredPost.model_validate(item)
-                )
-            except ValidationError as exc:
-                result.rejected.append((position, _describe(exc)))
+        valid = [sp for _, sp in validate_posts(items, result)]
         if not valid:
             return result
         now = utcnow()
         with self._write() as conn:
             ids = [sp.post.id for sp in valid]
             existing = {
-                row["id"]: row
+                row[0]: row[1]
                 for chunk in _chunks(ids, 500)
                 for row in conn.execute(
-                    f"{_SELECT} WHERE id IN ({','.join('?' * len(chunk))})", chunk
+                    f"SELECT id, content_hash FROM posts WHERE id IN ({','.join('?' * len(chunk))})",
+                    chunk,
                 )
             }
             batch = _Batch(self, conn, now)
             written: dict[str, str] = {}
             for sp in valid:
                 old = existing.get(sp.post.id)
-                stored_hash = written.get(sp.post.id) or (old["content_hash"] if old else None)
+                stored_hash = written.get(sp.post.id) or old
                 if stored_hash == sp.post.content_hash:
                     result.unchanged += 1
                     continue
@@ -438,8 +450,8 @@ class SQLiteStore:
                     result.new_ids.append(sp.post.id)
                 else:
                     batch.flush()
-                    old = conn.execute(f"{_SELECT} WHERE id=?", (sp.post.id,)).fetchone()
-                    self._update_content(conn, old, sp, now)
+                    stored = conn.execute(f"{_SELECT} WHERE id=?", (sp.post.id,)).fetchone()
+                    self._update_content(conn, stored, sp, now)
                     result.changed += 1
                 written[sp.post.id] = sp.post.content_hash
             batch.flush()
@@ -1367,10 +1379,11 @@ class _Batch:
             rows,
         )
         conn.executemany("INSERT INTO posts_fts (rowid, body) VALUES (?, ?)", fts)
-        conn.executemany("INSERT OR IGNORE INTO post_terms VALUES (?, ?)", terms)
-        conn.executemany("INSERT OR IGNORE INTO post_entities VALUES (?, ?)", entities)
+        # Key order: each B-tree page is visited once per batch, front to back.
+        conn.executemany("INSERT OR IGNORE INTO post_terms VALUES (?, ?)", sorted(terms))
+        conn.executemany("INSERT OR IGNORE INTO post_entities VALUES (?, ?)", sorted(entities))
         conn.executemany("INSERT INTO minhash VALUES (?, ?)", minhash)
-        conn.executemany("INSERT OR IGNORE INTO minhash_bands VALUES (?, ?)", band_rows)
+        conn.executemany("INSERT OR IGNORE INTO minhash_bands VALUES (?, ?)", sorted(band_rows))
         self.store._append_audits(conn, events)
 
     def _stored_candidates(self, bands: set[int]) -> dict[int, list[tuple[bytes, str]]]:
@@ -1544,14 +1557,6 @@ def _split_sql(script: str) -> list[str]:
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors()[:5]:
-        where = ".".join(str(p) for p in error["loc"]) or "record"
-        parts.append(f"{where}: {error['msg']}")
-    return "; ".join(parts)
 
 
 def _post_row(

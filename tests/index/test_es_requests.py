@@ -13,6 +13,7 @@ from index import cursor as cursors
 from index import es_requests as req
 from index import neardup
 from index.audit import chain_problems
+from index.base import describe_validation_error
 from index.models import (
     AuditEvent,
     ClueState,
@@ -299,10 +300,10 @@ def test_validation_errors_name_the_field_path() -> None:
     bad["post"]["url"] = "ftp://nowhere"
     with pytest.raises(ValidationError) as info:
         ScoredPost.model_validate(bad)
-    assert req.describe_validation_error(info.value).startswith("post.url:")
+    assert describe_validation_error(info.value).startswith("post.url:")
     with pytest.raises(ValidationError) as info:
         ScoredPost.model_validate("not a record")
-    assert req.describe_validation_error(info.value).startswith("record:")
+    assert describe_validation_error(info.value).startswith("record:")
 
 
 # -- queue -----------------------------------------------------------------------------------
