@@ -1,7 +1,8 @@
 """Run every benchmark in turn."""
 
-from benchmarks import classifier, lexicon
+from benchmarks import classifier, index, lexicon
 
 if __name__ == "__main__":
     lexicon.main()
     classifier.main()
+    index.main()
