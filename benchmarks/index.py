@@ -247,7 +247,6 @@ def _run(args: argparse.Namespace, workdir: Path, rng: random.Random) -> None:
         store.assign(sp.post.id, "alice", by="alice")
     plain.execute("ANALYZE")
 
-    queries: list[tuple[str, Callable[[], QueueFilter], Callable[[], tuple[str, list[Any]]]]] = []
     day = lambda: T0 + timedelta(days=rng.randint(0, DAYS - 7))  # noqa: E731
 
     def q_default() -> QueueFilter:
@@ -295,7 +294,7 @@ def _run(args: argparse.Namespace, workdir: Path, rng: random.Random) -> None:
             [rng.choice(CATEGORIES), f'%"term":"{rng.choice(TERMS)}"%'],
         )
 
-    queries = [
+    queries: list[tuple[str, Callable[[], QueueFilter], Callable[[], tuple[str, list[Any]]]]] = [
         ("open queue by score", q_default, b_default),
         ("category by score", q_category, b_category),
         ("site by time", q_site_time, b_site_time),

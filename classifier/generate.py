@@ -14,7 +14,8 @@ the committed files equal a fresh run, so nobody edits them by hand::
 
 The output is a pure function of the seed (one `random.Random`, no network, no
 iteration over sets). Contacts are fake by construction: WeChat
-``fake_<word>_<nn>``, phones ``100 0000 XXXX``, QQ 10001-10099, Telegram
+``fake_<word>_<nn>``, phones ``100 0000`` followed by four digits (no such numbers
+exist), QQ 10001-10099, Telegram
 ``@fake_<word>``.
 
 Template syntax: ``{name}`` fills a slot from `SLOTS` (the same value for every

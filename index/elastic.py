@@ -459,7 +459,7 @@ class ElasticStore:
                 continue
             if plan.cluster_id is None:
                 plan.cluster_id = (
-                    req.choose_cluster(plan.signature, [*stored.get(id(plan), []), *earlier])
+                    neardup.best_cluster(plan.signature, [*stored.get(id(plan), []), *earlier])
                     or plan.sp.post.id
                 )
             earlier.append((plan.signature, plan.cluster_id))

@@ -765,17 +765,6 @@ def neardup_search(bands: Sequence[int], exclude_id: str) -> dict[str, Any]:
     }
 
 
-def choose_cluster(sig: bytes, candidates: Iterable[tuple[bytes, str]]) -> str | None:
-    """The cluster of the most similar candidate (signature, cluster id) at or above
-    `neardup.SIMILARITY`; the first such candidate on a tie."""
-    best: tuple[float, str] | None = None
-    for other, cluster_id in candidates:
-        similarity = neardup.similarity(sig, other)
-        if similarity >= neardup.SIMILARITY and (best is None or similarity > best[0]):
-            best = (similarity, cluster_id)
-    return best[1] if best else None
-
-
 # -- actors ------------------------------------------------------------------------------------
 
 

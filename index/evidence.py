@@ -36,11 +36,6 @@ class EvidenceStore:
             _write_atomic(self.path(sha, ".json"), record)
         return sha
 
-    def put_file(self, sha256: str, suffix: str, data: bytes) -> Path:
-        path = self.path(sha256, suffix)
-        _write_atomic(path, data)
-        return path
-
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
 

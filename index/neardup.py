@@ -19,6 +19,7 @@ replies (顶, 谢谢分享) are alike without being reposts.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -78,6 +79,17 @@ def similarities(sig: bytes, others: list[bytes]) -> np.ndarray:
     mine = np.frombuffer(sig, dtype="<u4")
     theirs = np.frombuffer(b"".join(others), dtype="<u4").reshape(len(others), HASHES)
     return (theirs == mine).mean(axis=1)
+
+
+def best_cluster(sig: bytes, candidates: Iterable[tuple[bytes, str]]) -> str | None:
+    """The cluster of the most similar candidate (signature, cluster id) at or above
+    `SIMILARITY`; the first such candidate on a tie."""
+    pool = list(candidates)
+    if not pool:
+        return None
+    scores = similarities(sig, [other for other, _ in pool])
+    best = int(scores.argmax())
+    return pool[best][1] if scores[best] >= SIMILARITY else None
 
 
 def similarity(a: bytes, b: bytes) -> float:

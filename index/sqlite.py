@@ -59,8 +59,6 @@ from index.text import fts5_query, highlight, index_tokens, normalize
 
 # Entity kinds indexed for the queue's entity filter (prices and ages are not).
 FILTER_ENTITY_KINDS = CONTACT_KINDS | {"place"}
-# Candidates checked per band lookup when clustering a new post.
-MAX_CLUSTER_CANDIDATES = 64
 # Posts kept per band: a band shared by this many posts already leads to their
 # cluster, so a spam wave of identical posts does not grow the band table.
 MAX_BAND_MEMBERS = 16
@@ -373,8 +371,7 @@ class SQLiteStore:
             self._seed_stats(conn)
 
     def _seed_stats(self, conn: sqlite3.Connection) -> None:
-        conn.execute("ANALYZE sqlite_schema")  # creates sqlite_stat1 if missing
-        if conn.execute("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'posts' LIMIT 1").fetchone():
+        if _has_posts_stats(conn):
             return
         conn.executemany(
             "INSERT INTO sqlite_stat1 VALUES ('posts', ?, ?)", list(SEEDED_STATS.items())
@@ -405,8 +402,7 @@ class SQLiteStore:
 
     def _stats_v3(self, conn: sqlite3.Connection) -> None:
         """Seeded statistics for the new index, when the file has seeded ones."""
-        conn.execute("ANALYZE sqlite_schema")
-        if conn.execute("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'posts' LIMIT 1").fetchone():
+        if _has_posts_stats(conn):
             conn.execute("DELETE FROM sqlite_stat1 WHERE idx = 'posts_open_site_time'")
             conn.execute(
                 "INSERT INTO sqlite_stat1 VALUES ('posts', 'posts_open_site_time', ?)",
@@ -474,7 +470,7 @@ class SQLiteStore:
                 old["score"],
             ),
         )
-        self._unindex(conn, doc, old, keep_cluster=True)
+        self._unindex(conn, doc, old)
         state = ClueState(old["state"])
         if state is ClueState.UNFLAGGED and sp.scores.flagged:
             state = ClueState.REGISTERED
@@ -525,23 +521,23 @@ class SQLiteStore:
             "INSERT OR IGNORE INTO post_entities VALUES (?, ?)",
             [(key, doc) for key in _entity_keys(sp.scores.entities)],
         )
-        actor_id, _ = self._link_actor(conn, contact_keys(sp.scores.entities))
+        keys = contact_keys(sp.scores.entities)
+        actors = _Actors(conn, [keys], utcnow())
+        actor_id = actors.link(keys)
+        actors.flush()
         sig = neardup.signature(post.scored_text)
         if sig is None:
             return actor_id, cluster_id
         bands = neardup.band_keys(sig)
         if cluster_id is None:
-            nearest = self._nearest_cluster(conn, sig, bands)
-            cluster_id = nearest[1] if nearest else post.id
+            cluster_id = _best_cluster(sig, bands, _stored_candidates(conn, bands)) or post.id
         conn.execute("INSERT OR REPLACE INTO minhash VALUES (?, ?)", (doc, sig))
         conn.executemany(
             "INSERT OR IGNORE INTO minhash_bands VALUES (?, ?)", [(b, doc) for b in bands]
         )
         return actor_id, cluster_id
 
-    def _unindex(
-        self, conn: sqlite3.Connection, doc: int, row: sqlite3.Row, *, keep_cluster: bool
-    ) -> None:
+    def _unindex(self, conn: sqlite3.Connection, doc: int, row: sqlite3.Row) -> None:
         """Remove a post's search tokens and side rows (before an update or a purge)."""
         title, text = row["title"], row["text"]
         scored = f"{title}\n{text}" if title else text
@@ -563,59 +559,6 @@ class SQLiteStore:
                 [(b, doc) for b in neardup.band_keys(sig_row[0])],
             )
             conn.execute("DELETE FROM minhash WHERE doc=?", (doc,))
-
-    def _nearest_cluster(
-        self, conn: sqlite3.Connection, sig: bytes, bands: list[int]
-    ) -> tuple[float, str] | None:
-        """The most similar stored near-duplicate: (similarity, its cluster id)."""
-        rows = conn.execute(
-            f"SELECT m.sig, p.cluster_id, p.id FROM (SELECT DISTINCT doc FROM minhash_bands "
-            f"WHERE band IN ({','.join('?' * len(bands))}) LIMIT {MAX_CLUSTER_CANDIDATES}) AS c "
-            "JOIN minhash AS m ON m.doc = c.doc JOIN posts AS p ON p.doc = c.doc",
-            bands,
-        ).fetchall()
-        if not rows:
-            return None
-        similarities = neardup.similarities(sig, [row[0] for row in rows])
-        best = int(similarities.argmax())
-        if similarities[best] < neardup.SIMILARITY:
-            return None
-        return float(similarities[best]), rows[best][1] or rows[best][2]
-
-    def _link_actor(
-        self, conn: sqlite3.Connection, keys: list[str]
-    ) -> tuple[str | None, list[str]]:
-        """The actor of a post's contacts (existing, new, or several merged into the
-        oldest) and the ids of actors merged away."""
-        if not keys:
-            return None, []
-        placeholders = ",".join("?" * len(keys))
-        found = conn.execute(
-            f"SELECT DISTINCT a.id, a.created_at FROM actor_contacts AS c "
-            f"JOIN actors AS a ON a.id = c.actor_id WHERE c.key IN ({placeholders}) "
-            "ORDER BY a.created_at, a.id",
-            keys,
-        ).fetchall()
-        merged: list[str] = []
-        if not found:
-            actor_id = "a" + hashlib.sha256(keys[0].encode()).hexdigest()[:15]
-            conn.execute("INSERT OR IGNORE INTO actors VALUES (?, ?)", (actor_id, _iso(utcnow())))
-        else:
-            actor_id = found[0]["id"]
-            for other in found[1:]:
-                conn.execute(
-                    "UPDATE actor_contacts SET actor_id=? WHERE actor_id=?", (actor_id, other["id"])
-                )
-                conn.execute(
-                    "UPDATE posts SET actor_id=? WHERE actor_id=?", (actor_id, other["id"])
-                )
-                conn.execute("DELETE FROM actors WHERE id=?", (other["id"],))
-                merged.append(other["id"])
-        conn.executemany(
-            "INSERT INTO actor_contacts VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
-            [(key, actor_id) for key in keys],
-        )
-        return actor_id, merged
 
     def content_hashes(self, post_ids: Iterable[str]) -> dict[str, str]:
         ids = list(post_ids)
@@ -1108,7 +1051,7 @@ class SQLiteStore:
                 return result
             raw_hashes = set()
             for row in rows:
-                self._unindex(conn, row["doc"], row, keep_cluster=False)
+                self._unindex(conn, row["doc"], row)
                 for table in ("post_history", "verdicts"):
                     conn.execute(f"DELETE FROM {table} WHERE post_id=?", (row["id"],))
                 conn.execute("DELETE FROM posts WHERE doc=?", (row["doc"],))
@@ -1135,54 +1078,45 @@ class SQLiteStore:
     # -- audit ---------------------------------------------------------------
 
     def _append_audit(self, conn: sqlite3.Connection, event: AuditEvent) -> AuditEvent:
-        last = conn.execute("SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
-        prev = last[0] if last else ""
-        event = event.model_copy(update={"prev_hash": prev, "hash": event_hash(event, prev)})
-        cursor = conn.execute(
-            "INSERT INTO audit_events (at, actor, action, post_id, before, after, note, prev_hash, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                _iso(event.at),
-                event.actor,
-                event.action,
-                event.post_id,
-                _dumps(event.before),
-                _dumps(event.after),
-                event.note,
-                event.prev_hash,
-                event.hash,
-            ),
-        )
-        return event.model_copy(update={"seq": cursor.lastrowid or 0})
+        return self._append_audits(conn, [event])[0]
 
-    def _append_audits(self, conn: sqlite3.Connection, events: list[AuditEvent]) -> None:
-        """Append several events in order, chaining them in one pass."""
+    def _append_audits(
+        self, conn: sqlite3.Connection, events: list[AuditEvent]
+    ) -> list[AuditEvent]:
+        """Append events in order, chaining them in one pass; returns them with seq and hashes."""
         if not events:
-            return
-        last = conn.execute("SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
-        prev = last[0] if last else ""
-        rows = []
+            return []
+        last = conn.execute(
+            "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        seq, prev = (last[0], last[1]) if last else (0, "")
+        chained: list[AuditEvent] = []
         for event in events:
+            seq += 1
             digest = event_hash(event, prev)
-            rows.append(
-                (
-                    _iso(event.at),
-                    event.actor,
-                    event.action,
-                    event.post_id,
-                    _dumps(event.before),
-                    _dumps(event.after),
-                    event.note,
-                    prev,
-                    digest,
-                )
-            )
+            chained.append(event.model_copy(update={"seq": seq, "prev_hash": prev, "hash": digest}))
             prev = digest
         conn.executemany(
-            "INSERT INTO audit_events (at, actor, action, post_id, before, after, note, prev_hash, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+            "INSERT INTO audit_events "
+            "(seq, at, actor, action, post_id, before, after, note, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    e.seq,
+                    _iso(e.at),
+                    e.actor,
+                    e.action,
+                    e.post_id,
+                    _dumps(e.before),
+                    _dumps(e.after),
+                    e.note,
+                    e.prev_hash,
+                    e.hash,
+                )
+                for e in chained
+            ],
         )
+        return chained
 
     def append_audit(self, event: AuditEvent) -> AuditEvent:
         with self._write() as conn:
@@ -1319,7 +1253,7 @@ class _Batch:
         contacts = [contact_keys(sp.scores.entities) for sp in posts]
         bands = [neardup.band_keys(sig) if sig is not None else [] for sig in sigs]
         # band -> [(signature, cluster id)], stored posts first, then this batch's
-        candidates = self._stored_candidates({band for keys in bands for band in keys})
+        candidates = _stored_candidates(conn, {band for keys in bands for band in keys})
         rows: list[list[Any]] = []
         fts: list[tuple[int, str]] = []
         terms: list[tuple[str, int]] = []
@@ -1386,19 +1320,23 @@ class _Batch:
         conn.executemany("INSERT OR IGNORE INTO minhash_bands VALUES (?, ?)", sorted(band_rows))
         self.store._append_audits(conn, events)
 
-    def _stored_candidates(self, bands: set[int]) -> dict[int, list[tuple[bytes, str]]]:
-        found: dict[int, list[tuple[bytes, str]]] = {}
-        for chunk in _chunks(sorted(bands), 900):
-            for band, sig, cluster_id, post_id in self.conn.execute(
-                "SELECT b.band, m.sig, p.cluster_id, p.id FROM minhash_bands AS b "
-                "JOIN minhash AS m ON m.doc = b.doc JOIN posts AS p ON p.doc = b.doc "
-                f"WHERE b.band IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ):
-                members = found.setdefault(band, [])
-                if len(members) < MAX_BAND_MEMBERS:
-                    members.append((sig, cluster_id or post_id))
-        return found
+
+def _stored_candidates(
+    conn: sqlite3.Connection, bands: Iterable[int]
+) -> dict[int, list[tuple[bytes, str]]]:
+    """Stored posts per band key: (signature, cluster id), at most `MAX_BAND_MEMBERS` each."""
+    found: dict[int, list[tuple[bytes, str]]] = {}
+    for chunk in _chunks(sorted(bands), 900):
+        for band, sig, cluster_id, post_id in conn.execute(
+            "SELECT b.band, m.sig, p.cluster_id, p.id FROM minhash_bands AS b "
+            "JOIN minhash AS m ON m.doc = b.doc JOIN posts AS p ON p.doc = b.doc "
+            f"WHERE b.band IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
+            members = found.setdefault(band, [])
+            if len(members) < MAX_BAND_MEMBERS:
+                members.append((sig, cluster_id or post_id))
+    return found
 
 
 class _Actors:
@@ -1468,14 +1406,19 @@ class _Actors:
 def _best_cluster(
     sig: bytes, bands: list[int], candidates: dict[int, list[tuple[bytes, str]]]
 ) -> str | None:
-    """Cluster of the most similar candidate at or above `neardup.SIMILARITY`."""
-    pool = {cand_sig: cluster for band in bands for cand_sig, cluster in candidates.get(band, ())}
-    if not pool:
-        return None
-    sigs = list(pool)
-    similarities = neardup.similarities(sig, sigs)
-    best = int(similarities.argmax())
-    return pool[sigs[best]] if similarities[best] >= neardup.SIMILARITY else None
+    """Cluster of the most similar candidate sharing a band with `sig`."""
+    return neardup.best_cluster(
+        sig, [member for band in bands for member in candidates.get(band, ())]
+    )
+
+
+def _has_posts_stats(conn: sqlite3.Connection) -> bool:
+    """Whether the file holds planner statistics for the posts table (creates the
+    statistics table when missing)."""
+    if not conn.execute("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'").fetchone():
+        conn.execute("ANALYZE sqlite_schema")
+    row = conn.execute("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'posts' LIMIT 1").fetchone()
+    return row is not None
 
 
 def _entity_keys(entities: Iterable[Entity]) -> set[str]:
@@ -1596,7 +1539,6 @@ def _post_row(
 
 
 def _from_row(row: sqlite3.Row) -> ScoredPost:
-    keys = row.keys()
     post = Post(
         id=row["id"],
         site=row["site"],
@@ -1633,8 +1575,8 @@ def _from_row(row: sqlite3.Row) -> ScoredPost:
         first_seen_at=datetime.fromisoformat(row["first_seen_at"])
         if row["first_seen_at"]
         else None,
-        cluster_id=row["cluster_id"] if "cluster_id" in keys else None,
-        actor_id=row["actor_id"] if "actor_id" in keys else None,
+        cluster_id=row["cluster_id"],
+        actor_id=row["actor_id"],
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from index.models import ClueState, Highlight, QueueFilter, ScoredPost, Verdict
 from review_app.auth import Session
@@ -56,12 +56,10 @@ def queue(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> QueueResponse:
     svc = services(request)
-    try:
-        flt = _queue_filter(category, site, min_score, sort, limit, q, cursor, state)
-    except ValidationError as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from exc
-    try:
-        page = svc.store.queue(flt)
+    try:  # a bad filter (ValidationError) or a cursor of another sort
+        page = svc.store.queue(
+            _queue_filter(category, site, min_score, sort, limit, q, cursor, state)
+        )
     except ValueError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
     return QueueResponse(

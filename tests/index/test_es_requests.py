@@ -469,8 +469,8 @@ def test_a_repost_joins_the_most_similar_cluster_above_the_threshold() -> None:
         name: neardup.signature(t) for name, t in (("o", original), ("x", other), ("r", repost))
     }
     assert all(sigs.values())
-    assert req.choose_cluster(sigs["r"], [(sigs["x"], "cx"), (sigs["o"], "co")]) == "co"  # type: ignore[arg-type,list-item]
-    assert req.choose_cluster(sigs["x"], [(sigs["o"], "co")]) is None  # type: ignore[arg-type,list-item]
+    assert neardup.best_cluster(sigs["r"], [(sigs["x"], "cx"), (sigs["o"], "co")]) == "co"  # type: ignore[arg-type,list-item]
+    assert neardup.best_cluster(sigs["x"], [(sigs["o"], "co")]) is None  # type: ignore[arg-type,list-item]
     body = req.neardup_search([1, -2], "p1")
     assert body["query"]["bool"]["filter"] == [{"terms": {"neardup.bands": [1, -2]}}]
     assert body["query"]["bool"]["must_not"] == [{"term": {"post.id": "p1"}}]
