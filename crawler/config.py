@@ -25,6 +25,15 @@ class Selector(BaseModel):
     css: str | None = None
     xpath: str | None = None
     scope: Literal["item", "page"] = "item"
+    allow: str | None = Field(
+        default=None,
+        description="Links only: follow a link only if this regex is found in its URL.",
+    )
+
+    @field_validator("allow")
+    @classmethod
+    def _allow_regex(cls, value: str | None) -> str | None:
+        return _regex(value) if value is not None else None
 
     @model_validator(mode="after")
     def _one_of(self) -> Selector:
@@ -50,18 +59,99 @@ class PageRule(BaseModel):
 
     @field_validator("match")
     @classmethod
-    def _regex(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from exc
-        return value
+    def _match_regex(cls, value: str) -> str:
+        return _regex(value)
 
     @field_validator("fields")
     @classmethod
     def _needs_text(cls, value: dict[str, Selector]) -> dict[str, Selector]:
         if "text" not in value:
             raise ValueError("must have a 'text' selector")
+        return value
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from exc
+    return value
+
+
+def _jmespath(value: str) -> str:
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        jmespath.compile(value)
+    except JMESPathError as exc:
+        raise ValueError(f"not a valid JMESPath expression: {exc}") from exc
+    return value
+
+
+class ApiPosts(BaseModel):
+    """Posts in a JSON response: where the list is and where each field is (JMESPath)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: str = Field(description="JMESPath to the list of posts in the response.")
+    fields: dict[str, str] = Field(description="Field name -> JMESPath within one post.")
+    post_url: str = Field(
+        description="URL of one post; {field} is replaced by the post's field, "
+        "{thread_url} by the URL of the post replied to."
+    )
+    text_html: bool = Field(default=False, description="The text field is HTML.")
+
+    @field_validator("items")
+    @classmethod
+    def _items_path(cls, value: str) -> str:
+        return _jmespath(value)
+
+    @field_validator("fields")
+    @classmethod
+    def _field_paths(cls, value: dict[str, str]) -> dict[str, str]:
+        if "text" not in value or "id" not in value:
+            raise ValueError("must have 'id' and 'text'")
+        for path in value.values():
+            _jmespath(path)
+        return value
+
+
+class ApiReplies(ApiPosts):
+    url: str = Field(description="URL of a post's replies; {field} from the post.")
+    when: str | None = Field(
+        default=None, description="JMESPath in the post; replies fetched only when truthy."
+    )
+
+
+class ApiRule(ApiPosts):
+    """A JSON API with cursor pagination: `start_urls` are its first pages."""
+
+    next_cursor: str | None = Field(default=None, description="JMESPath to the next cursor.")
+    cursor_param: str = "cursor"
+    kind: Literal["thread", "listing", "entry"] = "entry"
+    replies: ApiReplies | None = None
+
+
+class SearchRule(BaseModel):
+    """Keyword patrol through a site's search endpoint, the way an analyst searches."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(description="Search URL with {term} where the query goes.")
+    terms: Literal["lexicon"] | list[str] = Field(
+        default="lexicon", description="'lexicon': the lexicon's strong search terms."
+    )
+    max_terms: int = Field(default=200, ge=1, le=10_000)
+    results: Selector = Field(description="Result links (<a> elements).")
+    next_page: Selector | None = None
+    max_pages: int = Field(default=3, ge=1, le=100)
+
+    @field_validator("url")
+    @classmethod
+    def _has_term(cls, value: str) -> str:
+        if "{term}" not in value:
+            raise ValueError("must contain {term}")
         return value
 
 
@@ -72,6 +162,8 @@ class Politeness(BaseModel):
     concurrency: int = Field(default=2, ge=1, le=64)
     autothrottle: bool = True
     obey_robots: bool = True
+    download_timeout: float = Field(default=30.0, gt=0, le=600)
+    max_page_mb: float = Field(default=20.0, gt=0, le=500)
 
 
 class SiteConfig(BaseModel):
@@ -80,12 +172,22 @@ class SiteConfig(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9_\-]{1,40}$")
     title: str = ""
     kind: Literal["forum", "tieba", "classifieds", "qa", "microblog", "feed", "search"] = "forum"
-    start_urls: list[str] = Field(min_length=1)
+    store_as: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9_\-]{1,40}$",
+        description="Site name the posts are stored under (a search patrol of another site).",
+    )
+    start_urls: list[str] = Field(default_factory=list)
+    feeds: list[str] = Field(
+        default_factory=list, description="RSS/Atom feeds and sitemaps whose entries are crawled."
+    )
     allowed_domains: list[str] = Field(min_length=1)
     follow: list[Selector] = Field(
         default_factory=list, description="Links to follow (<a> elements)."
     )
-    pages: list[PageRule] = Field(min_length=1)
+    pages: list[PageRule] = Field(default_factory=list)
+    api: ApiRule | None = None
+    search: SearchRule | None = None
     encoding: str | None = Field(
         default=None, description="Encoding hint when a site declares none."
     )
@@ -95,7 +197,20 @@ class SiteConfig(BaseModel):
     politeness: Politeness = Field(default_factory=Politeness)
     source_file: str = ""
 
-    @field_validator("start_urls")
+    @model_validator(mode="after")
+    def _has_work(self) -> SiteConfig:
+        if not (self.start_urls or self.feeds or self.search):
+            raise ValueError("give start_urls, feeds or search")
+        if not (self.pages or self.api):
+            raise ValueError("give pages (HTML rules) or api (JSON rules)")
+        return self
+
+    @property
+    def post_site(self) -> str:
+        """The site name stored on the posts."""
+        return self.store_as or self.name
+
+    @field_validator("start_urls", "feeds")
     @classmethod
     def _urls(cls, value: list[str]) -> list[str]:
         for url in value:

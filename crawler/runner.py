@@ -11,6 +11,7 @@ from scrapy.settings import Settings as ScrapySettings
 
 from cluewatch.settings import Settings
 from crawler.config import SiteConfig
+from crawler.pipelines.index import run_errors
 from crawler.spiders.config_spider import ConfigSpider
 
 
@@ -35,10 +36,35 @@ def scrapy_settings(settings: Settings, *, log_level: str = "INFO") -> ScrapySet
     s.set("CLUEWATCH_ES_URL", settings.es_url, priority="project")
     s.set("CLUEWATCH_MODEL_DIR", str(settings.model_dir), priority="project")
     s.set("CLUEWATCH_LEXICON_DIR", str(settings.lexicon_dir), priority="project")
+    s.set("CLUEWATCH_EVIDENCE_DIR", str(settings.evidence_dir), priority="project")
+    s.set("CLUEWATCH_FRONTIER_DIR", str(settings.data_dir / "frontier"), priority="project")
+    if settings.redis_url:
+        s.set("SCHEDULER", "crawler.frontier.RedisFrontier", priority="project")
+        s.set("REDIS_URL", settings.redis_url, priority="project")
+        s.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="project")
     if settings.flag_threshold is not None:
         s.set("CLUEWATCH_FLAG_THRESHOLD", settings.flag_threshold, priority="project")
     s.set("LOG_LEVEL", log_level, priority="project")
     return s
+
+
+def search_terms(settings: Settings, site: SiteConfig) -> list[str]:
+    """The terms a keyword patrol searches for: the site's own list, or the lexicon's
+    strong terms (those that flag a post on their own), most specific first."""
+    if site.search is None:
+        return []
+    if isinstance(site.search.terms, list):
+        return list(site.search.terms)
+    from lexicon.data import load_data
+    from lexicon.manage import directories
+
+    data = load_data(directories(settings.lexicon_dir))
+    terms = {
+        t.term
+        for t in data.terms
+        if t.weight == "strong" and not t.disabled and not t.requires and not t.initials
+    }
+    return sorted(terms, key=lambda t: (-len(t), t))
 
 
 def _spider_for(site: SiteConfig) -> type[ConfigSpider]:
@@ -48,6 +74,9 @@ def _spider_for(site: SiteConfig) -> type[ConfigSpider]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": polite.concurrency,
         "AUTOTHROTTLE_ENABLED": polite.autothrottle,
         "ROBOTSTXT_OBEY": polite.obey_robots,
+        "DOWNLOAD_TIMEOUT": polite.download_timeout,
+        "DOWNLOAD_MAXSIZE": int(polite.max_page_mb * 1024 * 1024),
+        "DOWNLOAD_WARNSIZE": int(polite.max_page_mb * 1024 * 1024 / 2),
     }
     return type(
         f"Spider_{site.name.replace('-', '_')}", (ConfigSpider,), {"custom_settings": custom}
@@ -88,7 +117,7 @@ def run_crawls(
     for site in sites:
         crawler = process.create_crawler(_spider_for(site))
         crawlers.append((site, crawler))
-        process.crawl(crawler, site=site)
+        process.crawl(crawler, site=site, search_terms=search_terms(settings, site))
     process.start()
     summaries = []
     for site, crawler in crawlers:
@@ -102,15 +131,11 @@ def run_crawls(
             unchanged=int(stats.get("cluewatch/unchanged", 0)),
             finish_reason=str(stats.get("finish_reason", "")),
         )
-        for key, value in stats.items():
-            if key.startswith("cluewatch/flagged/"):
-                summary.flagged[key.rsplit("/", 1)[-1]] = int(value)
-            elif key.startswith("downloader/exception_type_count/"):
-                summary.errors[key.rsplit(".", 1)[-1]] = int(value)
-            elif (
-                key.startswith("downloader/response_status_count/")
-                and key.rsplit("/", 1)[-1][0] in "45"
-            ):
-                summary.errors["http_" + key.rsplit("/", 1)[-1]] = int(value)
+        summary.errors = run_errors(stats)
+        summary.flagged = {
+            key.rsplit("/", 1)[-1]: int(value)
+            for key, value in stats.items()
+            if key.startswith("cluewatch/flagged/")
+        }
         summaries.append(summary)
     return summaries

@@ -24,15 +24,35 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no control port on crawler hosts
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 LOG_LEVEL = "INFO"
+
+RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry, doubled for each further one
+RETRY_BACKOFF_MAX = 60.0
+RETRY_AFTER_MAX = 300.0  # a longer Retry-After is not waited for
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+
+# The frontier keeps each request until its page is stored (crash-safe resume);
+# `crawler.runner` swaps in the Redis one when CLUEWATCH_REDIS_URL is set.
+SCHEDULER = "crawler.frontier.SqliteFrontier"
+SCHEDULER_PERSIST = True  # scrapy-redis: the Redis frontier decides when to start afresh
+SCHEDULER_QUEUE_KEY = "cluewatch:%(spider)s:requests"
+SCHEDULER_DUPEFILTER_KEY = "cluewatch:%(spider)s:seen"
 
 ITEM_PIPELINES = {
     "crawler.pipelines.normalize.NormalizePipeline": 100,
     "crawler.pipelines.dedup.DedupPipeline": 200,
     "crawler.pipelines.score.ScorePipeline": 300,
-    "crawler.pipelines.index.IndexPipeline": 400,
+    "crawler.pipelines.evidence.EvidencePipeline": 400,
+    "crawler.pipelines.index.IndexPipeline": 500,
 }
 
-# Posts written to the store per bulk write.
-CLUEWATCH_WRITE_BATCH = 50
+# Posts scored per call and written per bulk write; a batch waits at most
+# CLUEWATCH_BATCH_WAIT seconds for more posts.
+CLUEWATCH_SCORE_BATCH = 64
+CLUEWATCH_WRITE_BATCH = 200
+CLUEWATCH_BATCH_WAIT = 0.5

@@ -8,10 +8,14 @@ file's name is its own integrity check.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
 import json
 import os
 import tempfile
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +40,39 @@ class EvidenceStore:
             _write_atomic(self.path(sha, ".json"), record)
         return sha
 
+    def put_capture(
+        self,
+        *,
+        url: str,
+        status: int,
+        headers: Sequence[tuple[str, str]],
+        body: bytes,
+        captured_at: datetime,
+        meta: dict[str, Any] | None = None,
+    ) -> str:
+        """Store one HTTP capture: the bytes, a JSON record and a WARC file (a `response`
+        record with the HTTP headers and payload, and a `metadata` record with the capture
+        record). The first capture of given bytes is kept; later identical bytes add nothing.
+        Returns the SHA-256 of the body."""
+        sha = hashlib.sha256(body).hexdigest()
+        if self.path(sha, ".warc.gz").exists() and self.path(sha).exists():
+            return sha
+        record = {
+            "url": url,
+            "status": status,
+            "sha256": sha,
+            "captured_at": captured_at.astimezone(UTC).isoformat(),
+            "headers": [list(h) for h in headers],
+            **(meta or {}),
+        }
+        _write_atomic(self.path(sha), body)
+        _write_atomic(
+            self.path(sha, ".json"),
+            json.dumps(record, ensure_ascii=False, sort_keys=True, indent=1).encode(),
+        )
+        _write_atomic(self.path(sha, ".warc.gz"), _warc(url, status, headers, body, record))
+        return sha
+
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
 
@@ -51,6 +88,59 @@ class EvidenceStore:
                 path.unlink()
                 removed += 1
         return removed
+
+
+def _warc(
+    url: str,
+    status: int,
+    headers: Sequence[tuple[str, str]],
+    body: bytes,
+    record: dict[str, Any],
+) -> bytes:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True, warc_version="1.1")
+    date = record["captured_at"].replace("+00:00", "Z")
+    digest = "sha256:" + base64.b32encode(hashlib.sha256(body).digest()).decode()
+    http_headers = StatusAndHeaders(
+        f"{status} {_REASONS.get(status, 'Status')}",
+        [
+            (k, v)
+            for k, v in headers
+            # The stored payload is decoded; its transfer and content encodings are not.
+            if k.lower() not in ("transfer-encoding", "content-encoding", "content-length")
+        ]
+        + [("Content-Length", str(len(body)))],
+        protocol="HTTP/1.1",
+    )
+    response = writer.create_warc_record(
+        url,
+        "response",
+        payload=io.BytesIO(body),
+        length=len(body),
+        http_headers=http_headers,
+        warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest},
+    )
+    writer.write_record(response)
+    capture = json.dumps(record, ensure_ascii=False, sort_keys=True).encode()
+    metadata = writer.create_warc_record(
+        url,
+        "metadata",
+        payload=io.BytesIO(capture),
+        length=len(capture),
+        warc_content_type="application/json",
+        warc_headers_dict={
+            "WARC-Date": date,
+            "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
+        },
+    )
+    writer.write_record(metadata)
+    return out.getvalue()
+
+
+_REASONS = {200: "OK", 203: "Non-Authoritative Information", 206: "Partial Content"}
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -1,7 +1,14 @@
-"""Stage 1: raw spider items -> validated `Post` models."""
+"""Stage 1: the raw posts of a page -> validated `Post` models.
+
+Text is cleaned (control characters dropped, runs of spaces collapsed,
+length capped), times read in the formats Chinese sites show, ids derived
+from the site and the canonical URL. A post that cannot be made valid is
+counted and left out; the rest of the page goes on.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from datetime import datetime, timedelta, timezone
@@ -9,14 +16,25 @@ from typing import Any
 
 from pydantic import ValidationError
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 
+from crawler.items import CapturedPage
 from index.models import MAX_TEXT_CHARS, MAX_TITLE_CHARS, Post, content_hash, post_id_for
 
+logger = logging.getLogger(__name__)
 CHINA = timezone(timedelta(hours=8), "CST")
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _EXTRA_FIELDS = ("price", "area", "contact", "contact_name")
+_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%a %b %d %H:%M:%S %z %Y",  # microblog APIs
+    "%a, %d %b %Y %H:%M:%S %z",  # RSS
+)
 
 
 def clean_text(text: str, limit: int) -> str:
@@ -31,21 +49,26 @@ def parse_time(value: str) -> datetime | None:
     value = (
         value.strip()
         .replace("发表于", "")
+        .replace("发布于", "")
         .replace("年", "-")
         .replace("月", "-")
         .replace("日", " ")
         .strip()
     )
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M", "%Y/%m/%d"):
+    if not value:
+        return None
+    parsed: datetime | None = None
+    for fmt in _FORMATS:
         try:
             parsed = datetime.strptime(value, fmt)
+            break
         except ValueError:
             continue
-        return parsed.replace(tzinfo=CHINA)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
+    if parsed is None:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA)
 
 
@@ -57,35 +80,49 @@ class NormalizePipeline:
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
         return cls(crawler)
 
-    def process_item(self, item: dict[str, Any]) -> Post:
-        fields = item["fields"]
+    def process_item(self, page: CapturedPage) -> CapturedPage:
+        page.posts = []
+        for raw in page.raw_posts:
+            post = self._post(page, raw)
+            if post is not None:
+                page.posts.append(post)
+        return page
+
+    def _post(self, page: CapturedPage, raw: dict[str, Any]) -> Post | None:
+        fields = raw["fields"]
         text = clean_text(fields.get("text", ""), MAX_TEXT_CHARS)
         if not text:
             self.stats.inc_value("cluewatch/items_empty")
-            raise DropItem(f"empty post at {item['url']}")
+            return None
         title = clean_text(fields.get("title", ""), MAX_TITLE_CHARS).replace("\n", " ")
-        if item["kind"] == "reply":
+        if raw["kind"] == "reply":
             title = ""
-        site = item["site"]
-        thread_id = post_id_for(site, item["thread_url"]) if item.get("thread_url") else None
+        site = page.site
+        thread_url = raw.get("thread_url")
+        author = clean_text(fields.get("author") or "", 200) or None
         try:
             post = Post(
-                id=post_id_for(site, item["url"]),
+                id=post_id_for(site, raw["url"]),
                 site=site,
-                url=item["url"],
-                kind=item["kind"],
-                thread_id=thread_id,
+                url=raw["url"],
+                kind=raw["kind"],
+                thread_id=post_id_for(site, thread_url) if thread_url else None,
                 title=title,
                 text=text,
-                author=(fields.get("author") or None) and fields["author"][:200],
+                author=author,
                 published_at=parse_time(fields.get("published", "")),
-                captured_at=datetime.fromisoformat(item["captured_at"]),
+                captured_at=page.captured_at,
                 content_hash=content_hash(title, text),
-                raw_hash=item.get("raw_hash"),
-                extra={k: fields[k][:500] for k in _EXTRA_FIELDS if fields.get(k)},
+                raw_hash=page.body_sha256,
+                extra={k: clean_text(fields[k], 500) for k in _EXTRA_FIELDS if fields.get(k)},
             )
         except ValidationError as exc:
-            self.stats.inc_value("cluewatch/items_invalid")
-            raise DropItem(f"invalid post at {item['url']}: {exc.errors()[0]['msg']}") from exc
+            error = exc.errors()[0]
+            where = ".".join(str(p) for p in error["loc"])
+            self.stats.inc_value("cluewatch/errors/invalid_post")
+            logger.warning(
+                "invalid post %s on page %s: %s: %s", raw["url"], page.url, where, error["msg"]
+            )
+            return None
         self.stats.inc_value("cluewatch/posts_seen")
         return post

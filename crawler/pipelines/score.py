@@ -1,15 +1,31 @@
-"""Stage 3: lexicon + classifier + fusion -> `ScoredPost`."""
+"""Stage 3: lexicon + classifier + fusion, many posts per call -> `ScoredPost`s.
+
+Pages wait until `CLUEWATCH_SCORE_BATCH` posts are gathered (or
+`CLUEWATCH_BATCH_WAIT` seconds pass) and are scored in one call, in a worker
+thread so that downloads go on meanwhile. The same lexicon pass gives each
+post its entities (contacts, places, prices), which link posts into actors
+when they are stored.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+
 from scrapy.crawler import Crawler
 
+from crawler.items import CapturedPage
+from crawler.pipelines.batch import BatchStage
 from crawler.pipelines.store import open_scorer
-from index.models import Entity, Match, Post, ScoredPost, Scores
+from index.models import Entity, Match, ScoredPost, Scores
 
 
-class ScorePipeline:
+class ScorePipeline(BatchStage):
     def __init__(self, crawler: Crawler) -> None:
+        super().__init__(
+            size=crawler.settings.getint("CLUEWATCH_SCORE_BATCH", 64),
+            max_wait=crawler.settings.getfloat("CLUEWATCH_BATCH_WAIT", 0.5),
+        )
         self.stats = crawler.stats
         self.scorer = open_scorer(crawler)
 
@@ -17,21 +33,24 @@ class ScorePipeline:
     def from_crawler(cls, crawler: Crawler) -> ScorePipeline:
         return cls(crawler)
 
-    def process_item(self, post: Post) -> ScoredPost:
-        result = self.scorer.score_texts([post.scored_text])[0]
-        self.stats.inc_value("cluewatch/posts_scored")
-        if result.flagged:
-            self.stats.inc_value("cluewatch/flagged")
-            self.stats.inc_value(f"cluewatch/flagged/{result.label}")
-        scores = Scores(
-            score=result.score,
-            label=result.label,
-            flagged=result.flagged,
-            categories=result.categories,
-            model_categories=result.model_categories,
-            matches=[Match(**m) for m in result.matches],
-            entities=[Entity(**e) for e in result.entities],
-            model_version=result.model_version,
-            lexicon_version=result.lexicon_version,
-        )
-        return ScoredPost(post=post, scores=scores)
+    async def handle(self, pages: Sequence[CapturedPage]) -> None:
+        posts = [post for page in pages for post in page.posts]
+        results = await asyncio.to_thread(self.scorer.score_texts, [p.scored_text for p in posts])
+        self.stats.inc_value("cluewatch/posts_scored", len(posts))
+        self.stats.inc_value("cluewatch/score_batches")
+        by_id = {}
+        for post, result in zip(posts, results, strict=True):
+            scores = Scores(
+                score=result.score,
+                label=result.label,
+                flagged=result.flagged,
+                categories=result.categories,
+                model_categories=result.model_categories,
+                matches=[Match(**m) for m in result.matches],
+                entities=[Entity(**e) for e in result.entities],
+                model_version=result.model_version,
+                lexicon_version=result.lexicon_version,
+            )
+            by_id[id(post)] = ScoredPost(post=post, scores=scores)
+        for page in pages:
+            page.scored = [by_id[id(post)] for post in page.posts]

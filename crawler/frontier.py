@@ -1,0 +1,306 @@
+"""Crawl frontiers that survive kill -9: a request is done only when its page is stored.
+
+Scrapy's own job directory loses the requests that were being downloaded or
+whose posts were still buffered when the process dies, and its queue files
+are only consistent after a clean stop. Both frontiers here keep every
+request until the pipelines report its page handled (the page's posts
+written, or the request ended in an error or a refusal); a request that was
+taken but never reported is handed out again on the next start. Posts are
+keyed by site and URL and written idempotently, so a page fetched twice is
+stored once.
+
+* `SqliteFrontier` (default): one SQLite file per site under the data
+  directory's `frontier/`; a crawl that finished starts afresh next time, one
+  that was interrupted resumes.
+* `RedisFrontier` (`CLUEWATCH_REDIS_URL`): scrapy-redis' shared priority
+  queue and dupefilter, so several crawler processes on several machines
+  share one crawl; each process leases the requests it took, and the leases
+  of a process that stops heart-beating go back to the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, Spider, signals
+from scrapy.core.scheduler import BaseScheduler
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response
+from scrapy.utils.request import request_from_dict
+
+from crawler.items import CapturedPage
+from crawler.spiders.config_spider import request_done
+
+logger = logging.getLogger(__name__)
+
+QUEUED, TAKEN, DONE = 0, 1, 2
+
+
+class _Acknowledging:
+    """Marks requests done from the pipeline and spider signals."""
+
+    crawler: Crawler
+
+    def _connect(self) -> None:
+        connect = self.crawler.signals.connect
+        connect(self._item_done, signal=signals.item_scraped)
+        connect(self._item_done, signal=signals.item_dropped)
+        connect(self._request_done, signal=request_done)
+        connect(self._spider_error, signal=signals.spider_error)
+
+    def _item_done(self, item: Any, **kwargs: Any) -> None:
+        if isinstance(item, CapturedPage) and item.request_fp:
+            self.done(item.request_fp)
+
+    def _request_done(self, request: Request, **kwargs: Any) -> None:
+        fp = request.meta.get("cw_fp")
+        if fp:
+            self.done(fp)
+
+    def _spider_error(self, failure: Any, response: Response, **kwargs: Any) -> None:
+        # The callback failed on this page: fetching it again would fail again.
+        if response.request is not None:
+            self._request_done(response.request)
+
+    def fingerprint(self, request: Request) -> str:
+        return self.crawler.request_fingerprinter.fingerprint(request).hex()
+
+    def done(self, fp: str) -> None:
+        raise NotImplementedError
+
+
+class SqliteFrontier(_Acknowledging, BaseScheduler):
+    def __init__(self, crawler: Crawler, directory: Path) -> None:
+        self.crawler = crawler
+        self.directory = directory
+        self.stats = crawler.stats
+        self.conn: sqlite3.Connection | None = None
+        self.spider: Spider | None = None
+        self.queued = 0
+        self.seq = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SqliteFrontier:
+        frontier = cls(crawler, Path(crawler.settings.get("CLUEWATCH_FRONTIER_DIR")))
+        frontier._connect()
+        return frontier
+
+    def open(self, spider: Spider) -> None:
+        self.spider = spider
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.directory / f"{spider.name}.sqlite", isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        # A commit reaches the operating system before the call returns: safe when the
+        # process is killed (the case here), not against power loss, which costs an fsync.
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS requests(
+                fp TEXT PRIMARY KEY, seq INTEGER NOT NULL, priority INTEGER NOT NULL,
+                state INTEGER NOT NULL, data BLOB NOT NULL);
+            CREATE INDEX IF NOT EXISTS requests_queued
+                ON requests(priority DESC, seq) WHERE state = 0;
+            """
+        )
+        left = self.conn.execute(
+            "SELECT COUNT(*) FROM requests WHERE state IN (?, ?)", (QUEUED, TAKEN)
+        ).fetchone()[0]
+        if left:
+            retaken = self.conn.execute(
+                "UPDATE requests SET state = ? WHERE state = ?", (QUEUED, TAKEN)
+            ).rowcount
+            logger.warning(
+                "%s: resuming an interrupted crawl: %d requests left (%d were taken "
+                "but not finished and are fetched again)",
+                spider.name,
+                left,
+                retaken,
+            )
+            self.stats.set_value("cluewatch/frontier_resumed", left)
+        else:
+            self.conn.execute("DELETE FROM requests")
+        self.queued = left
+        self.seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM requests").fetchone()[0]
+
+    def close(self, reason: str) -> None:
+        if self.conn is None:
+            return
+        if reason == "finished":
+            self.conn.execute("DELETE FROM requests")
+        self.conn.close()
+        self.conn = None
+
+    def has_pending_requests(self) -> bool:
+        return self.queued > 0
+
+    def __len__(self) -> int:
+        return self.queued
+
+    def enqueue_request(self, request: Request) -> bool:
+        assert self.conn is not None
+        fp = self.fingerprint(request)
+        parent = request.meta.get("cw_fp")
+        request.meta["cw_fp"] = fp
+        self.seq += 1
+        data = pickle.dumps(request.to_dict(spider=self.spider), protocol=5)
+        if request.dont_filter:
+            cursor = self.conn.execute(
+                "INSERT INTO requests(fp, seq, priority, state, data) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(fp) DO UPDATE SET state = excluded.state, data = excluded.data, "
+                "seq = excluded.seq, priority = excluded.priority WHERE state != 0",
+                (fp, self.seq, request.priority, QUEUED, data),
+            )
+        else:
+            cursor = self.conn.execute(
+                "INSERT OR IGNORE INTO requests(fp, seq, priority, state, data) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (fp, self.seq, request.priority, QUEUED, data),
+            )
+        if parent and parent != fp:
+            # A redirect: the new request carries on for the one it replaces.
+            self.done(parent)
+        if cursor.rowcount == 0:
+            self.stats.inc_value("dupefilter/filtered")
+            return False
+        self.queued += 1
+        self.stats.inc_value("scheduler/enqueued")
+        return True
+
+    def next_request(self) -> Request | None:
+        assert self.conn is not None
+        if self.queued <= 0:
+            return None
+        row = self.conn.execute(
+            "SELECT fp, data FROM requests WHERE state = 0 ORDER BY priority DESC, seq LIMIT 1"
+        ).fetchone()
+        if row is None:
+            self.queued = 0
+            return None
+        self.conn.execute("UPDATE requests SET state = ? WHERE fp = ?", (TAKEN, row[0]))
+        self.queued -= 1
+        self.stats.inc_value("scheduler/dequeued")
+        return request_from_dict(pickle.loads(row[1]), spider=self.spider)
+
+    def done(self, fp: str) -> None:
+        if self.conn is not None:
+            self.conn.execute("UPDATE requests SET state = ? WHERE fp = ?", (DONE, fp))
+
+
+class RedisFrontier(_Acknowledging):
+    """scrapy-redis' shared queue and dupefilter, with per-process leases."""
+
+    HEARTBEAT_SECONDS = 5
+    LEASE_TTL_SECONDS = 20
+
+    def __init__(self, crawler: Crawler, scheduler: Any) -> None:
+        self.crawler = crawler
+        self.scheduler = scheduler
+        self.worker = uuid.uuid4().hex[:12]
+        self.spider: Spider | None = None
+        self._last_beat = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedisFrontier:
+        from scrapy_redis.scheduler import Scheduler
+
+        frontier = cls(crawler, Scheduler.from_crawler(crawler))
+        frontier._connect()
+        return frontier
+
+    @property
+    def server(self) -> Any:
+        return self.scheduler.server
+
+    def _key(self, name: str) -> str:
+        assert self.spider is not None
+        return f"cluewatch:{self.spider.name}:{name}"
+
+    def open(self, spider: Spider) -> None:
+        self.spider = spider
+        self.scheduler.open(spider)
+        self._beat(force=True)
+        self.crawler.signals.connect(self._idle, signal=signals.spider_idle)
+        with self.server.lock(self._key("opening"), timeout=30, blocking_timeout=30):
+            self._reclaim()
+            if not len(self.scheduler.queue) and not self.server.hlen(self._key("leases")):
+                # Nothing queued and nobody working: the last crawl finished, start afresh.
+                self.scheduler.df.clear()
+            else:
+                logger.warning(
+                    "%s: joining a crawl in progress (%d requests queued)",
+                    spider.name,
+                    len(self.scheduler.queue),
+                )
+
+    def close(self, reason: str) -> None:
+        self.server.delete(self._key(f"worker:{self.worker}"))
+        self.scheduler.close(reason)
+
+    def has_pending_requests(self) -> bool:
+        self._beat()
+        return bool(self.scheduler.has_pending_requests())
+
+    def __len__(self) -> int:
+        return len(self.scheduler)
+
+    def enqueue_request(self, request: Request) -> bool:
+        fp = self.fingerprint(request)
+        parent = request.meta.get("cw_fp")
+        request.meta["cw_fp"] = fp
+        added = bool(self.scheduler.enqueue_request(request))
+        if parent and parent != fp:
+            self.done(parent)
+        return added
+
+    def next_request(self) -> Request | None:
+        self._beat()
+        request = self.scheduler.next_request()
+        if request is not None:
+            fp = request.meta.get("cw_fp") or self.fingerprint(request)
+            lease = pickle.dumps((self.worker, self.scheduler.queue._encode_request(request)))
+            self.server.hset(self._key("leases"), fp, lease)
+        return request
+
+    def done(self, fp: str) -> None:
+        if self.spider is not None:
+            self.server.hdel(self._key("leases"), fp)
+
+    # -- leases -----------------------------------------------------------------
+
+    def _beat(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last_beat >= self.HEARTBEAT_SECONDS:
+            self._last_beat = now
+            self.server.set(self._key(f"worker:{self.worker}"), "1", ex=self.LEASE_TTL_SECONDS)
+
+    def _reclaim(self) -> int:
+        """Requeue the leases of processes that stopped heart-beating."""
+        reclaimed = 0
+        for fp, lease in self.server.hgetall(self._key("leases")).items():
+            worker, encoded = pickle.loads(lease)
+            if worker == self.worker or self.server.exists(self._key(f"worker:{worker}")):
+                continue
+            if self.server.hdel(self._key("leases"), fp):
+                self.scheduler.queue.push(self.scheduler.queue._decode_request(encoded))
+                reclaimed += 1
+        if reclaimed:
+            logger.warning(
+                "%s: %d requests of a stopped crawler taken over", self.spider, reclaimed
+            )
+            self.crawler.stats.inc_value("cluewatch/frontier_reclaimed", reclaimed)
+        return reclaimed
+
+    def _idle(self, spider: Spider) -> None:
+        """Stay open while other processes still work on the crawl: their pages may
+        lead to more requests, and a stopped one's leases come back to the queue."""
+        self._beat()
+        self._reclaim()
+        if len(self.scheduler.queue) or self.server.hlen(self._key("leases")):
+            raise DontCloseSpider
