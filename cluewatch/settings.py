@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         default=None,
         description="Redis URL; when set, crawler processes share one queue and dupefilter.",
     )
+    redis_lease_ttl: int = Field(
+        default=30,
+        ge=2,
+        description="Seconds without a heartbeat after which a crawler process's taken "
+        "requests go back to the shared Redis queue.",
+    )
     model_dir: Path = Field(
         default=DEFAULT_MODEL_DIR,
         description="Classifier model directory (the shipped default, or any `cluewatch train` output).",

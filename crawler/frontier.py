@@ -196,12 +196,12 @@ class SqliteFrontier(_Acknowledging, BaseScheduler):
 class RedisFrontier(_Acknowledging):
     """scrapy-redis' shared queue and dupefilter, with per-process leases."""
 
-    HEARTBEAT_SECONDS = 5
-    LEASE_TTL_SECONDS = 20
-
     def __init__(self, crawler: Crawler, scheduler: Any) -> None:
         self.crawler = crawler
         self.scheduler = scheduler
+        # A process that has not heart-beaten for this long is taken for dead.
+        self.lease_ttl = max(2, crawler.settings.getint("CLUEWATCH_REDIS_LEASE_TTL", 30))
+        self.heartbeat = self.lease_ttl / 3
         self.worker = uuid.uuid4().hex[:12]
         self.spider: Spider | None = None
         self._last_beat = 0.0
@@ -276,9 +276,9 @@ class RedisFrontier(_Acknowledging):
 
     def _beat(self, *, force: bool = False) -> None:
         now = time.monotonic()
-        if force or now - self._last_beat >= self.HEARTBEAT_SECONDS:
+        if force or now - self._last_beat >= self.heartbeat:
             self._last_beat = now
-            self.server.set(self._key(f"worker:{self.worker}"), "1", ex=self.LEASE_TTL_SECONDS)
+            self.server.set(self._key(f"worker:{self.worker}"), "1", ex=self.lease_ttl)
 
     def _reclaim(self) -> int:
         """Requeue the leases of processes that stopped heart-beating."""

@@ -41,6 +41,7 @@ def scrapy_settings(settings: Settings, *, log_level: str = "INFO") -> ScrapySet
     if settings.redis_url:
         s.set("SCHEDULER", "crawler.frontier.RedisFrontier", priority="project")
         s.set("REDIS_URL", settings.redis_url, priority="project")
+        s.set("CLUEWATCH_REDIS_LEASE_TTL", settings.redis_lease_ttl, priority="project")
         s.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="project")
     if settings.flag_threshold is not None:
         s.set("CLUEWATCH_FLAG_THRESHOLD", settings.flag_threshold, priority="project")

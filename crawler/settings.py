@@ -42,6 +42,9 @@ SCHEDULER = "crawler.frontier.SqliteFrontier"
 SCHEDULER_PERSIST = True  # scrapy-redis: the Redis frontier decides when to start afresh
 SCHEDULER_QUEUE_KEY = "cluewatch:%(spider)s:requests"
 SCHEDULER_DUPEFILTER_KEY = "cluewatch:%(spider)s:seen"
+# Seconds without a heartbeat after which a crawler process's taken requests go
+# back to the shared queue.
+CLUEWATCH_REDIS_LEASE_TTL = 30
 
 ITEM_PIPELINES = {
     "crawler.pipelines.normalize.NormalizePipeline": 100,

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Debian packages the test suite starts for real: redis-server (distributed crawl tests).
+# Installs what is missing with apt-get when run as root; otherwise says what to install.
+set -euo pipefail
+declare -A wanted=([redis-server]=redis-server)
+missing=()
+for cmd in "${!wanted[@]}"; do
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "cluewatch needs these Debian packages: ${missing[*]}" >&2
+    echo "install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
