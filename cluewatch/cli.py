@@ -208,7 +208,15 @@ def crawl(
     all_sites: Annotated[bool, typer.Option("--all", help="Crawl every site.")] = False,
     log_level: Annotated[str, typer.Option(help="Scrapy log level.")] = "WARNING",
 ) -> None:
-    """Crawl sites now: fetch, score and store their posts."""
+    """Crawl sites now: fetch, score and store their posts.
+
+    Each site's lock is held for the run: a site another process is crawling
+    is skipped with the reason, the others still crawl, and the exit status is 3.
+    """
+    import os
+    from contextlib import ExitStack
+
+    from crawler.locks import LOCKED_EXIT_STATUS, SiteLocked, locks_dir, site_lock
     from crawler.runner import run_crawls
 
     if not sites and not all_sites:
@@ -216,11 +224,126 @@ def crawl(
         raise typer.Exit(2)
     settings = _settings()
     chosen = _load_sites(settings, None if all_sites else sites)
+    # Set by `cluewatch schedule` for the run record's id: one run, so one site.
+    if len(chosen) > 1 and os.environ.get("CLUEWATCH_RUN_ID"):
+        typer.echo("error: CLUEWATCH_RUN_ID names one run; crawl one site with it", err=True)
+        raise typer.Exit(2)
+    skipped = 0
+    with ExitStack() as held:
+        free = []
+        for site in chosen:
+            try:
+                held.enter_context(site_lock(locks_dir(settings.data_dir), site.name))
+            except SiteLocked as exc:
+                skipped += 1
+                typer.echo(f"skipped {site.name}: {exc}", err=True)
+                continue
+            free.append(site)
+        if free:
+            try:
+                summaries = run_crawls(settings, free, log_level=log_level)
+            except CluewatchError as exc:
+                _fail(exc)
+            _print_summaries(summaries)
+    if skipped:
+        raise typer.Exit(LOCKED_EXIT_STATUS)
+
+
+@app.command()
+def schedule(
+    sites: Annotated[
+        str | None,
+        typer.Option("--sites", help="Comma-separated site names (default: every site)."),
+    ] = None,
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once", help="Crawl every selected site now (up to the cap at a time), then exit."
+        ),
+    ] = False,
+    max_crawls: Annotated[
+        int | None,
+        typer.Option(min=1, help="Crawl processes at once (default CLUEWATCH_MAX_CRAWLS)."),
+    ] = None,
+) -> None:
+    """Crawl each site on its cron `schedule` until SIGINT/SIGTERM; every run is recorded.
+
+    Prints one line per launch, finish, failure and skipped fire. With --once
+    the exit status is 1 if any run failed or was skipped.
+    """
+    import signal
+
+    from cluewatch.wiring import open_store
+    from crawler.schedule import Scheduler
+
+    settings = _settings(max_crawls=max_crawls)
+    names = [n.strip() for n in sites.split(",") if n.strip()] if sites is not None else None
+    chosen = _load_sites(settings, names)
+    if not chosen:
+        typer.echo(f"error: no valid site file in {settings.sites_dir}", err=True)
+        raise typer.Exit(2)
     try:
-        summaries = run_crawls(settings, chosen, log_level=log_level)
+        store = open_store(settings)
     except CluewatchError as exc:
         _fail(exc)
-    _print_summaries(summaries)
+    scheduler = Scheduler(
+        chosen,
+        store=store,
+        logs_dir=settings.data_dir / "runs",
+        max_crawls=settings.max_crawls,
+        report=typer.echo,
+    )
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda _signum, _frame: scheduler.stop())
+    outcomes = scheduler.run(once=once)
+    if once and any(o.status != "finished" for o in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command()
+def runs(
+    site: Annotated[str | None, typer.Option(help="Only this site's runs.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Most recent runs to show.")] = 20,
+) -> None:
+    """Recorded crawl runs, newest first: times (local), status, pages, posts, errors by kind."""
+    store = _store()
+    recorded = store.crawl_runs(site=site, limit=limit)
+    if not recorded:
+        typer.echo("no crawl runs recorded" + (f" for {site}" if site else ""))
+        return
+
+    def when(moment: Any) -> str:
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+
+    header = ("run", "site", "started", "ended", "status", "pages", "new", "changed", "flagged")
+    rows = [
+        (
+            run.id[:8],
+            run.site,
+            when(run.started_at),
+            when(run.finished_at),
+            run.status,
+            str(run.pages),
+            str(run.new_posts),
+            str(run.changed_posts),
+            str(run.flagged_posts),
+        )
+        for run in recorded
+    ]
+    errors = [", ".join(f"{k} {v}" for k, v in sorted(run.errors.items())) for run in recorded]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    numeric = {5, 6, 7, 8}
+
+    def line(cells: tuple[str, ...], tail: str) -> str:
+        padded = [
+            c.rjust(w) if i in numeric else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join([*padded, tail]).rstrip()
+
+    typer.echo(line(header, "errors"))
+    for row, error in zip(rows, errors, strict=True):
+        typer.echo(line(row, error or "-"))
 
 
 @sandbox_app.command("serve")

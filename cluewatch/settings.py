@@ -60,6 +60,14 @@ class Settings(BaseSettings):
             "Unset: each category's threshold from the model (chosen for its target precision)."
         ),
     )
+    max_crawls: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "Crawl processes `cluewatch schedule` runs at once; a site due while all are busy "
+            "waits for a free one."
+        ),
+    )
     sandbox_url: str = Field(
         default="http://127.0.0.1:8601",
         description="Base URL of the sandbox web; site files refer to it as ${SANDBOX}.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,7 @@ def scrapy_settings(settings: Settings, *, log_level: str = "INFO") -> ScrapySet
     if settings.flag_threshold is not None:
         s.set("CLUEWATCH_FLAG_THRESHOLD", settings.flag_threshold, priority="project")
     s.set("LOG_LEVEL", log_level, priority="project")
+    s.set("CLUEWATCH_RUN_ID", os.environ.get("CLUEWATCH_RUN_ID") or None, priority="project")
     return s
 
 
