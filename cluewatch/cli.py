@@ -212,6 +212,8 @@ def crawl(
 
     Each site's lock is held for the run: a site another process is crawling
     is skipped with the reason, the others still crawl, and the exit status is 3.
+    With CLUEWATCH_REDIS_URL set no lock is taken: processes crawling the same
+    site join one shared crawl through Redis instead.
     """
     import os
     from contextlib import ExitStack
@@ -232,6 +234,9 @@ def crawl(
     with ExitStack() as held:
         free = []
         for site in chosen:
+            if settings.redis_url:
+                free.append(site)
+                continue
             try:
                 held.enter_context(site_lock(locks_dir(settings.data_dir), site.name))
             except SiteLocked as exc:
