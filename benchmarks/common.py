@@ -62,9 +62,13 @@ def best_of(runs: int, fn: Callable[[], object]) -> float:
     return best
 
 
-def rss_bytes() -> int:
-    """Resident set size of this process now (Linux)."""
-    with open(f"/proc/{os.getpid()}/status", encoding="ascii") as handle:
+def rss_bytes(pid: int | None = None) -> int:
+    """Resident set size of process `pid` (default: this one) now, Linux; 0 once it is gone."""
+    try:
+        handle = open(f"/proc/{pid or os.getpid()}/status", encoding="ascii")  # noqa: SIM115
+    except FileNotFoundError:
+        return 0
+    with handle:
         for line in handle:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024

@@ -386,5 +386,5 @@ def _is_feed(response: TextResponse) -> bool:
     head = response.body[:512].lstrip()
     if b"xml" not in content_type and not head.startswith(b"<?xml"):
         return False
-    match = re.search(rb"<(?:\w+:)?(\w+)[\s>]", re.sub(rb"<\?.*?\?>|<!--.*?-->", b"", head))
+    match = re.search(rb"<(?:\w+:)?(\w+)[\s/>]", re.sub(rb"<\?.*?\?>|<!--.*?-->", b"", head))
     return bool(match and match.group(1).decode() in FEED_ROOTS)
