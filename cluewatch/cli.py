@@ -207,6 +207,13 @@ def crawl(
     ] = None,
     all_sites: Annotated[bool, typer.Option("--all", help="Crawl every site.")] = False,
     log_level: Annotated[str, typer.Option(help="Scrapy log level.")] = "WARNING",
+    join: Annotated[
+        bool,
+        typer.Option(
+            "--join",
+            help="With CLUEWATCH_REDIS_URL: only help with crawls in progress, start none.",
+        ),
+    ] = False,
 ) -> None:
     """Crawl sites now: fetch, score and store their posts.
 
@@ -218,7 +225,13 @@ def crawl(
     import os
     from contextlib import ExitStack
 
-    from crawler.locks import LOCKED_EXIT_STATUS, SiteLocked, locks_dir, site_lock
+    from crawler.locks import (
+        LOCKED_EXIT_STATUS,
+        NOTHING_TO_JOIN_EXIT_STATUS,
+        SiteLocked,
+        locks_dir,
+        site_lock,
+    )
     from crawler.runner import run_crawls
 
     if not sites and not all_sites:
@@ -226,6 +239,11 @@ def crawl(
         raise typer.Exit(2)
     settings = _settings()
     chosen = _load_sites(settings, None if all_sites else sites)
+    if join:
+        chosen = _in_progress(settings, chosen)
+        if not chosen:
+            typer.echo("no crawl in progress to join")
+            raise typer.Exit(NOTHING_TO_JOIN_EXIT_STATUS)
     # Set by `cluewatch schedule` for the run record's id: one run, so one site.
     if len(chosen) > 1 and os.environ.get("CLUEWATCH_RUN_ID"):
         typer.echo("error: CLUEWATCH_RUN_ID names one run; crawl one site with it", err=True)
@@ -246,7 +264,7 @@ def crawl(
             free.append(site)
         if free:
             try:
-                summaries = run_crawls(settings, free, log_level=log_level)
+                summaries = run_crawls(settings, free, log_level=log_level, join=join)
             except CluewatchError as exc:
                 _fail(exc)
             _print_summaries(summaries)
@@ -303,6 +321,69 @@ def schedule(
     outcomes = scheduler.run(once=once)
     if once and any(o.status != "finished" for o in outcomes):
         raise typer.Exit(1)
+
+
+def _in_progress(settings: Settings, sites: list[Any]) -> list[Any]:
+    """The sites with a crawl in progress in the shared Redis queue."""
+    import redis
+
+    from crawler.frontier import crawl_in_progress
+
+    if not settings.redis_url:
+        typer.echo("error: --join needs CLUEWATCH_REDIS_URL (the shared crawl queue)", err=True)
+        raise typer.Exit(2)
+    try:
+        server = redis.Redis.from_url(settings.redis_url)
+        return [site for site in sites if crawl_in_progress(server, site.name)]
+    except redis.RedisError as exc:
+        typer.echo(f"error: Redis at {settings.redis_url}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def worker(
+    sites: Annotated[
+        str | None,
+        typer.Option("--sites", help="Comma-separated site names (default: every site)."),
+    ] = None,
+    poll: Annotated[float, typer.Option(min=0.1, help="Seconds between looks at Redis.")] = 5.0,
+    max_crawls: Annotated[
+        int | None,
+        typer.Option(min=1, help="Crawl processes at once (default CLUEWATCH_MAX_CRAWLS)."),
+    ] = None,
+) -> None:
+    """Help with crawls started elsewhere: join every crawl in progress in Redis, until stopped.
+
+    Needs CLUEWATCH_REDIS_URL. A scheduler (`cluewatch schedule`) starts the
+    crawls; workers on any machine take requests from the shared queue.
+    """
+    import signal
+
+    from cluewatch.wiring import open_store
+    from crawler.schedule import Worker
+
+    settings = _settings(max_crawls=max_crawls)
+    if not settings.redis_url:
+        typer.echo("error: a worker needs CLUEWATCH_REDIS_URL (the shared crawl queue)", err=True)
+        raise typer.Exit(2)
+    names = [n.strip() for n in sites.split(",") if n.strip()] if sites is not None else None
+    chosen = _load_sites(settings, names)
+    try:
+        store = open_store(settings)
+    except CluewatchError as exc:
+        _fail(exc)
+    runner = Worker(
+        chosen,
+        redis_url=settings.redis_url,
+        store=store,
+        logs_dir=settings.data_dir / "runs",
+        max_crawls=settings.max_crawls,
+        report=typer.echo,
+        poll_seconds=poll,
+    )
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda _signum, _frame: runner.stop())
+    runner.run()
 
 
 @app.command()

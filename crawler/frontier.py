@@ -193,6 +193,13 @@ class SqliteFrontier(_Acknowledging, BaseScheduler):
             self.conn.execute("UPDATE requests SET state = ? WHERE fp = ?", (DONE, fp))
 
 
+def crawl_in_progress(server: Any, site: str) -> bool:
+    """Whether the shared Redis queue of `site` has requests queued or taken."""
+    return bool(
+        server.exists(f"cluewatch:{site}:requests") or server.hlen(f"cluewatch:{site}:leases")
+    )
+
+
 class RedisFrontier(_Acknowledging):
     """scrapy-redis' shared queue and dupefilter, with per-process leases."""
 
@@ -202,6 +209,9 @@ class RedisFrontier(_Acknowledging):
         # A process that has not heart-beaten for this long is taken for dead.
         self.lease_ttl = max(2, crawler.settings.getint("CLUEWATCH_REDIS_LEASE_TTL", 30))
         self.heartbeat = self.lease_ttl / 3
+        # `cluewatch crawl --join`: help with a crawl in progress, never start one.
+        self.join_only = crawler.settings.getbool("CLUEWATCH_JOIN_ONLY")
+        self.nothing_to_join = False
         self.worker = uuid.uuid4().hex[:12]
         self.spider: Spider | None = None
         self._last_beat = 0.0
@@ -230,8 +240,13 @@ class RedisFrontier(_Acknowledging):
         with self.server.lock(self._key("opening"), timeout=30, blocking_timeout=30):
             self._reclaim()
             if not len(self.scheduler.queue) and not self.server.hlen(self._key("leases")):
-                # Nothing queued and nobody working: the last crawl finished, start afresh.
-                self.scheduler.df.clear()
+                if self.join_only:
+                    # Nothing to join: take no requests, so the spider closes at once.
+                    logger.warning("%s: no crawl in progress to join", spider.name)
+                    self.nothing_to_join = True
+                else:
+                    # Nothing queued and nobody working: the last crawl finished, start afresh.
+                    self.scheduler.df.clear()
             else:
                 logger.warning(
                     "%s: joining a crawl in progress (%d requests queued)",
@@ -251,6 +266,8 @@ class RedisFrontier(_Acknowledging):
         return len(self.scheduler)
 
     def enqueue_request(self, request: Request) -> bool:
+        if self.nothing_to_join:
+            return False
         fp = self.fingerprint(request)
         parent = request.meta.get("cw_fp")
         request.meta["cw_fp"] = fp

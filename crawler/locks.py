@@ -20,6 +20,8 @@ from cluewatch.errors import CrawlError
 
 # The exit status of `cluewatch crawl` when a site was skipped because its lock is held.
 LOCKED_EXIT_STATUS = 3
+# The exit status of `cluewatch crawl --join` when no crawl of its sites is in progress.
+NOTHING_TO_JOIN_EXIT_STATUS = 4
 
 
 class SiteLocked(CrawlError):

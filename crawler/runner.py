@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.settings import Settings as ScrapySettings
 
 from cluewatch.settings import Settings
@@ -100,10 +102,15 @@ class _BelowLevel(logging.Filter):
 
 
 def run_crawls(
-    settings: Settings, sites: list[SiteConfig], *, log_level: str = "INFO"
+    settings: Settings, sites: list[SiteConfig], *, log_level: str = "INFO", join: bool = False
 ) -> list[CrawlSummary]:
-    """Crawl `sites` to completion (blocking; once per process, as Twisted's reactor allows)."""
+    """Crawl `sites` to completion (blocking; once per process, as Twisted's reactor allows).
+
+    `join`: with Redis, only help with crawls in progress; never start one."""
     scrapy_conf = scrapy_settings(settings, log_level=log_level)
+    scrapy_conf.set("CLUEWATCH_JOIN_ONLY", join, priority="project")
+    # scrapy-redis still passes `spider=` to the stats collector; nothing for operators to do.
+    warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module=r"scrapy_redis\.")
     level = logging.getLevelName(log_level.upper())
     # Scrapy resets its loggers to DEBUG when it sets up logging and logs its
     # start-up lines right away; a filter on cluewatch's handlers holds them to `level`.

@@ -38,12 +38,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from croniter import croniter
 
 from crawler.config import SiteConfig
-from crawler.locks import LOCKED_EXIT_STATUS
+from crawler.frontier import crawl_in_progress
+from crawler.locks import LOCKED_EXIT_STATUS, NOTHING_TO_JOIN_EXIT_STATUS
 from index.base import Store
 from index.models import CrawlRun, utcnow
 
@@ -150,7 +151,7 @@ class Scheduler:
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         now = self.clock()
         if once:
-            self._pending = list(self.sites)
+            self._pending = self._once(now)
         else:
             for name, site in self.sites.items():
                 self._next[name] = next_fire(site.schedule, now)
@@ -161,11 +162,8 @@ class Scheduler:
             while not self._stopping:
                 now = self.clock()
                 self._reap()
-                for name, due in list(self._next.items()):
-                    if due <= now:
-                        self._fire(name)
-                        # From now, not from `due`: missed fires collapse into this one.
-                        self._next[name] = next_fire(self.sites[name].schedule, now)
+                for name in self._due(now):
+                    self._fire(name)
                 self._launch_pending()
                 if once and not self._pending and not self._running:
                     break
@@ -177,6 +175,20 @@ class Scheduler:
         finally:
             self._shutdown()
         return self.outcomes
+
+    def _once(self, now: datetime) -> list[str]:
+        """What `run(once=True)` crawls: every site."""
+        return list(self.sites)
+
+    def _due(self, now: datetime) -> list[str]:
+        """Sites whose cron time has come; their next fire is set from `now`."""
+        due = []
+        for name, fire in list(self._next.items()):
+            if fire <= now:
+                due.append(name)
+                # From now, not from `fire`: missed fires collapse into this one.
+                self._next[name] = next_fire(self.sites[name].schedule, now)
+        return due
 
     # -- events ----------------------------------------------------------------
 
@@ -315,3 +327,50 @@ class Scheduler:
 def _last_line(path: Path) -> str:
     lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
     return lines[-1].strip() if lines else "the crawl reported its site as locked"
+
+
+def join_command(site: str) -> list[str]:
+    return [*crawl_command(site), "--join"]
+
+
+class Worker(Scheduler):
+    """Joins the crawls that schedulers on other machines start, through Redis.
+
+    Every `poll_seconds` it asks Redis which of `sites` have a crawl in
+    progress (requests queued or leased) and runs `cluewatch crawl SITE
+    --join` for each that it is not already helping with, up to
+    `max_crawls` at once. A joined crawl only takes requests from the shared
+    queue; it never starts a crawl of its own. Each joined run is recorded
+    like any other.
+    """
+
+    def __init__(self, sites: Sequence[SiteConfig], *, redis_url: str, **kwargs: Any) -> None:
+        import redis
+
+        kwargs.setdefault("command", join_command)
+        kwargs.setdefault("poll_seconds", 5.0)
+        super().__init__(sites, **kwargs)
+        self.redis = redis.Redis.from_url(redis_url)
+
+    def run(self, *, once: bool = False) -> list[Outcome]:
+        self.report(f"worker  waiting for crawls of {', '.join(self.sites)}")
+        return super().run(once=once)
+
+    def _once(self, now: datetime) -> list[str]:
+        return self._due(now)
+
+    def _ended(self, running: _Running, returncode: int, *, interrupted: bool) -> None:
+        if returncode == NOTHING_TO_JOIN_EXIT_STATUS and not interrupted:
+            running.log.close()
+            self.report(f"done    {running.site}: the crawl ended before this process joined")
+            return
+        super()._ended(running, returncode, interrupted=interrupted)
+
+    def _due(self, now: datetime) -> list[str]:
+        return [
+            name
+            for name in self.sites
+            if name not in self._running
+            and name not in self._pending
+            and crawl_in_progress(self.redis, name)
+        ]

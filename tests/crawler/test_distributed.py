@@ -13,12 +13,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import redis
 
 from crawler.sandbox.server import Sandbox
+from index.sqlite import SQLiteStore
 from tests.conftest import REPO
 
 FORUM = (REPO / "crawler" / "sites" / "sandbox-forum.yaml").read_text(encoding="utf-8")
@@ -110,3 +112,61 @@ def test_a_killed_process_s_requests_are_taken_over(
     _out, err = survivor.communicate(timeout=300)
     assert survivor.returncode == 0, err[-3000:]
     assert sorted(_stored(tmp_path)) == sorted(expected)
+
+
+def test_a_worker_joins_a_crawl_in_progress_and_never_starts_one(
+    tmp_path: Path, sandbox: Sandbox, redis_url: str
+) -> None:
+    env = _setup(tmp_path, sandbox, redis_url, delay=0.2)
+    cluewatch = str(Path(sys.executable).parent / "cluewatch")
+    # Nothing in progress: joining does nothing.
+    idle = subprocess.run(
+        [cluewatch, "crawl", "sandbox-forum", "--join"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert idle.returncode == 4, idle.stderr[-3000:]
+    assert "no crawl in progress to join" in idle.stdout
+    assert not (tmp_path / "data" / "cluewatch.db").exists() or not _stored(tmp_path)
+
+    worker = subprocess.Popen(
+        [cluewatch, "worker", "--sites", "sandbox-forum", "--poll", "0.2"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(worker.stdout or []), daemon=True)
+    reader.start()
+    try:
+        time.sleep(1.0)
+        origin = _crawler(tmp_path, env)
+        _out, err = origin.communicate(timeout=300)
+        assert origin.returncode == 0, err[-3000:]
+        # The joined run ends by itself once the shared queue is empty.
+        deadline = time.monotonic() + 60
+        while not any(line.split()[2:3] == ["finish"] for line in lines):
+            assert time.monotonic() < deadline, lines
+            time.sleep(0.1)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=60)
+        reader.join(10)
+    out = "".join(lines)
+    assert worker.returncode == 0, err[-3000:]
+    assert re.search(r"launch  sandbox-forum run \w+", out), out
+    assert sorted(_stored(tmp_path)) == sorted(_forum_posts(sandbox))
+    store = SQLiteStore(tmp_path / "data" / "cluewatch.db")
+    try:
+        runs = sorted(store.crawl_runs(site="sandbox-forum"), key=lambda r: r.started_at)
+    finally:
+        store.close()
+    pages = [r.pages for r in runs if r.status == "finished"]
+    # The origin's run and at least one joined run, both with pages of their own.
+    assert len(pages) >= 2 and all(p > 0 for p in pages[:2]), (runs, out)
