@@ -1,8 +1,9 @@
 """Run every benchmark in turn."""
 
-from benchmarks import classifier, index, lexicon
+from benchmarks import classifier, crawl, index, lexicon
 
 if __name__ == "__main__":
     lexicon.main()
     classifier.main()
     index.main()
+    crawl.main()
