@@ -435,16 +435,23 @@ def runs(
 @sandbox_app.command("serve")
 def sandbox_serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8601,
+    slow_seconds: Annotated[
+        float, typer.Option(help="Seconds the slow pages wait before answering.")
+    ] = 1.0,
+    bench_threads: Annotated[
+        int, typer.Option(help="Serve /bench/ with this many generated threads (0: none).")
+    ] = 0,
 ) -> None:
     """Serve the sandbox web on 127.0.0.1 until interrupted."""
     from crawler.sandbox.server import Sandbox
 
-    sandbox = Sandbox(port=port).start()
+    sandbox = Sandbox(port=port, slow_seconds=slow_seconds, bench_threads=bench_threads).start()
     typer.echo(
-        f"sandbox web at {sandbox.url}/ (forum: /forum/, classifieds: /classifieds/); Ctrl-C stops"
+        f"sandbox web at {sandbox.url}/ (/forum/, /tieba/, /classifieds/, /qa/, /weibo/, /blog/"
+        f"{', /bench/' if bench_threads else ''}); Ctrl-C stops"
     )
     try:
-        sandbox._thread.join()
+        sandbox.wait()
     except KeyboardInterrupt:
         sandbox.stop()
 

@@ -33,7 +33,7 @@ def run_demo(settings: Settings, *, serve: bool, echo: Callable[[str], object]) 
     settings = settings.model_copy(update={"db_path": demo_dir / "cluewatch.db"})
     sandbox = Sandbox(port=8601 if _port_free(8601) else 0).start()
     settings = settings.model_copy(update={"sandbox_url": sandbox.url})
-    echo(f"sandbox web at {sandbox.url}/ (forum and classifieds)")
+    echo(f"sandbox web at {sandbox.url}/ (forum, tieba, classifieds, Q&A, microblog, blog)")
     try:
         sites = [
             s

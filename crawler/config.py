@@ -25,14 +25,19 @@ class Selector(BaseModel):
     css: str | None = None
     xpath: str | None = None
     scope: Literal["item", "page"] = "item"
+    regex: str | None = Field(
+        default=None,
+        description="Fields only: keep the part of the selected text this regex finds "
+        "(its first group if it has one); no match gives an empty field.",
+    )
     allow: str | None = Field(
         default=None,
         description="Links only: follow a link only if this regex is found in its URL.",
     )
 
-    @field_validator("allow")
+    @field_validator("allow", "regex")
     @classmethod
-    def _allow_regex(cls, value: str | None) -> str | None:
+    def _regexes(cls, value: str | None) -> str | None:
         return _regex(value) if value is not None else None
 
     @model_validator(mode="after")
@@ -101,6 +106,8 @@ class ApiPosts(BaseModel):
         "{thread_url} by the URL of the post replied to."
     )
     text_html: bool = Field(default=False, description="The text field is HTML.")
+    next_cursor: str | None = Field(default=None, description="JMESPath to the next cursor.")
+    cursor_param: str = "cursor"
 
     @field_validator("items")
     @classmethod
@@ -118,6 +125,8 @@ class ApiPosts(BaseModel):
 
 
 class ApiReplies(ApiPosts):
+    """A post's replies (comments), paged by their own cursor when `next_cursor` is set."""
+
     url: str = Field(description="URL of a post's replies; {field} from the post.")
     when: str | None = Field(
         default=None, description="JMESPath in the post; replies fetched only when truthy."
@@ -127,8 +136,6 @@ class ApiReplies(ApiPosts):
 class ApiRule(ApiPosts):
     """A JSON API with cursor pagination: `start_urls` are its first pages."""
 
-    next_cursor: str | None = Field(default=None, description="JMESPath to the next cursor.")
-    cursor_param: str = "cursor"
     kind: Literal["thread", "listing", "entry"] = "entry"
     replies: ApiReplies | None = None
 

@@ -1,8 +1,9 @@
 """Downloader middlewares: retries with backoff that honour Retry-After.
 
 Scrapy's retry middleware sends a failed request again at once. Here a
-retry waits: `Retry-After` when the site says how long (429, 503), slowing
-the whole domain to at least that delay, otherwise an exponential backoff
+retry waits: `Retry-After` when the site says how long (429, 503), pausing
+the whole domain that long and slowing it to at least that delay after
+(AutoThrottle may speed it up again), otherwise an exponential backoff
 (`RETRY_BACKOFF_BASE` × 2^attempt, at most `RETRY_BACKOFF_MAX`). A
 Retry-After longer than `RETRY_AFTER_MAX` is not waited for: the request
 fails and is counted, and the next crawl tries again.
@@ -11,6 +12,7 @@ fails and is counted, and the next crawl tries again.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -84,10 +86,19 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return retry
 
     def _slow_domain(self, request: Request, wait: float) -> None:
+        """Send nothing more to the domain for `wait` seconds, then at least `wait` apart.
+
+        The slot's delay alone is not a pause: Scrapy measures it from the last
+        request sent and jitters it by ±50%. A slot sends its next request only
+        once its delay has passed since `lastseen`, so `lastseen` moved to the end
+        of the pause holds every queued request until then.
+        """
         engine = self.crawler.engine
         if engine is None:
             return
         downloader = engine.downloader
         slot = downloader.slots.get(downloader.get_slot_key(request))
-        if slot is not None and slot.delay < wait:
-            slot.delay = wait
+        if slot is None:
+            return
+        slot.delay = max(slot.delay, wait)
+        slot.lastseen = max(slot.lastseen, time.monotonic() + wait)

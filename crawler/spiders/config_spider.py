@@ -60,6 +60,16 @@ def canonical_url(url: str, drop_query: list[str]) -> str:
 
 
 def select_text(node: ParselSelector | TextResponse, selector: Selector) -> str:
+    text = _selected_text(node, selector)
+    if selector.regex is None:
+        return text
+    match = re.search(selector.regex, text)
+    if match is None:
+        return ""
+    return (match.group(1) if match.re.groups else match.group(0)) or ""
+
+
+def _selected_text(node: ParselSelector | TextResponse, selector: Selector) -> str:
     expression = selector.css or selector.xpath or ""
     found = node.css(expression) if selector.css is not None else node.xpath(expression)
     if not found:
@@ -327,11 +337,14 @@ class ConfigSpider(scrapy.Spider):
                 replies_url = _fill(replies.url, fields)
                 if replies_url:
                     yield self._request(replies_url, self.parse_api, cb_kwargs={"thread_url": url})
-        if thread_url is None and api.next_cursor:
-            cursor = _search(api.next_cursor, data)
+        # The next page of the timeline, or of this post's replies.
+        if rule.next_cursor:
+            cursor = _search(rule.next_cursor, data)
             if cursor not in (None, "", 0, "0") and raw_posts:
                 yield self._request(
-                    _with_query(response.url, api.cursor_param, str(cursor)), self.parse_api
+                    _with_query(response.url, rule.cursor_param, str(cursor)),
+                    self.parse_api,
+                    cb_kwargs={"thread_url": thread_url} if thread_url else {},
                 )
         yield self._captured(response, raw_posts)
 
