@@ -184,6 +184,11 @@ def title_from(text: str) -> str:
     return text.strip()[:20]
 
 
+def _repostable(post: Post) -> bool:
+    """A clue long enough to be told a repost of (near-duplicate detection skips short posts)."""
+    return bool(post.categories) and len(post.text) >= 40 and not post.quirks
+
+
 def repost_edit(text: str, variant: int) -> str:
     """The text of a repost: the same message with a small edit (punctuation, a word, emoji)."""
     if variant % 3 == 0:
@@ -314,7 +319,7 @@ def _tieba(
 ) -> tuple[tuple[Board, ...], Thread]:
     clock = _Clock(datetime(2026, 11, 5, 9, 30), step_minutes=41)
     pid = 910_000
-    source = next(t for t in forum.threads if Q.DUP_LINK in t.quirks).opener
+    source = next(t.opener for t in forum.threads if _repostable(t.opener))
     bars = []
     for bar_id, (kw, threads_spec) in enumerate(TIEBA_BARS.items(), start=1):
         threads = []
@@ -363,7 +368,7 @@ def _qa(
 ) -> tuple[Question, ...]:
     clock = _Clock(datetime(2026, 11, 8, 10, 15), step_minutes=53)
     aid = 30_000
-    source = next(p for p in bars[1].threads[0].posts[1:] if p.categories)
+    source = next(p for t in bars[1].threads for p in t.posts[1:] if _repostable(p))
     questions = []
     for qid, (slots, quirks) in QUESTIONS.items():
         path = f"/qa/question/{qid}"
@@ -392,8 +397,8 @@ def _weibo(
 ) -> tuple[Status, ...]:
     clock = _Clock(datetime(2026, 11, 10, 7, 5), step_minutes=97)
     sources = [
-        bars[0].threads[0].opener,
-        next(a for a in questions[0].answers if a.categories),
+        next(t.opener for t in bars[0].threads if _repostable(t.opener)),
+        next(a for q in questions for a in q.answers if _repostable(a)),
     ]
     statuses = []
     cid = WEIBO_COMMENT_FIRST_ID

@@ -201,11 +201,11 @@ class ForumSite:
             + pager(f"/forum/thread/{tid}", page_no, pages)
             + footer
         )
-        response = Response.html(page(thread.title, body, "utf-8", head=head), "utf-8")
+        markup = page(thread.title, body, "utf-8", head=head)
         if Quirk.TRUNCATED in thread.quirks:
             # cut inside the tag that follows the last floor, as a dropped connection would
-            cut = response.body.index(b'<div class="pager">') + len(b'<div class="pag')
-            response.body = response.body[:cut]
+            markup = markup[: markup.index('<div class="pager">') + len('<div class="pag')]
+        response = Response.html(markup, "utf-8")
         if Quirk.SLOW in thread.quirks:
             response.delay = self.state.slow_seconds
         return response

@@ -1,0 +1,1 @@
+"""The sandbox's sites, one module per site."""
