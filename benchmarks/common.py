@@ -62,17 +62,26 @@ def best_of(runs: int, fn: Callable[[], object]) -> float:
     return best
 
 
-def rss_bytes(pid: int | None = None) -> int:
-    """Resident set size of process `pid` (default: this one) now, Linux; 0 once it is gone."""
+def memory_status(pid: int | None = None) -> dict[str, int]:
+    """VmRSS, RssAnon (heap and other private memory) and RssFile (mapped files, such as
+    SQLite's memory-mapped database) of process `pid` (default: this one) in bytes, Linux;
+    empty once the process is gone."""
     try:
         handle = open(f"/proc/{pid or os.getpid()}/status", encoding="ascii")  # noqa: SIM115
     except FileNotFoundError:
-        return 0
+        return {}
+    figures = {}
     with handle:
         for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "RssAnon", "RssFile"):
+                figures[key] = int(value.split()[0]) * 1024
+    return figures
+
+
+def rss_bytes(pid: int | None = None) -> int:
+    """Resident set size of process `pid` (default: this one) now, Linux; 0 once it is gone."""
+    return memory_status(pid).get("VmRSS", 0)
 
 
 def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:

@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.common import rss_bytes, table
+from benchmarks.common import memory_status, table
 from crawler.sandbox.redis_server import local_redis
 from crawler.sandbox.server import Sandbox
 from index.sqlite import SQLiteStore
@@ -55,8 +55,8 @@ pages:
       text: {css: "div.floor-body"}
       author: {css: ".floor-author::text"}
       published: {css: "time.floor-time::attr(datetime)"}
-      floor: {css: "::attr(data-floor)"}
-      anchor: {css: "::attr(id)"}
+      floor: {xpath: "@data-floor"}
+      anchor: {xpath: "@id"}
 schedule: "0 3 * * *"
 politeness: {download_delay: 0, concurrency: CONCURRENCY, autothrottle: false}
 """.replace("CONCURRENCY", str(CONCURRENCY))
@@ -68,7 +68,8 @@ class Result:
     pages: int
     seconds: float
     posts: int = 0
-    rss: list[tuple[int, int]] = field(default_factory=list)  # (pages served, bytes)
+    # (pages served so far, VmRSS, RssAnon, RssFile) in bytes
+    memory: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -76,17 +77,18 @@ class Result:
 
 
 class Sampler(threading.Thread):
-    """Samples (pages served so far, RSS of `pid`) twice a second until the process ends."""
+    """Samples pages served so far and the memory of `pid` twice a second until it ends."""
 
     def __init__(self, sandbox: Sandbox, pid: int) -> None:
         super().__init__(daemon=True)
         self.sandbox, self.pid = sandbox, pid
-        self.samples: list[tuple[int, int]] = []
+        self.samples: list[tuple[int, int, int, int]] = []
         self.base = len(sandbox.requests)
 
     def run(self) -> None:
-        while (rss := rss_bytes(self.pid)) > 0:
-            self.samples.append((len(self.sandbox.requests) - self.base, rss))
+        while figures := memory_status(self.pid):
+            served = len(self.sandbox.requests) - self.base
+            self.samples.append((served, figures["VmRSS"], figures["RssAnon"], figures["RssFile"]))
             time.sleep(0.5)
 
 
@@ -173,21 +175,20 @@ def _mib(n: int) -> str:
     return f"{n / 2**20:,.0f} MiB"
 
 
-def memory(result: Result) -> list[tuple[str, str]]:
-    """RSS once the crawl is under way (after 5% of its pages), at the end, and the peak."""
-    samples = [s for s in result.rss if s[0] > 0]
+def memory(result: Result) -> list[tuple[str, ...]]:
+    """Memory once the crawl is under way (after 5% of its pages), half-way, at the end,
+    and the peak."""
+    samples = [s for s in result.memory if s[0] > 0]
     if not samples:
         return []
     total = samples[-1][0]
-    warm = next((s for s in samples if s[0] >= total * 0.05), samples[0])
-    half = next((s for s in samples if s[0] >= total * 0.5), samples[-1])
-    end = samples[-1]
-    return [
-        (f"after {warm[0]:,} pages", _mib(warm[1])),
-        (f"after {half[0]:,} pages", _mib(half[1])),
-        (f"at the end ({end[0]:,} pages)", _mib(end[1])),
-        ("peak", _mib(max(s[1] for s in samples))),
+    picks = [
+        next((s for s in samples if s[0] >= total * share), samples[-1]) for share in (0.05, 0.5)
     ]
+    rows = [(f"after {s[0]:,} pages", *(_mib(v) for v in s[1:])) for s in picks]
+    rows.append((f"at the end ({samples[-1][0]:,} pages)", *(_mib(v) for v in samples[-1][1:])))
+    rows.append(("peak", *(_mib(max(s[i] for s in samples)) for i in (1, 2, 3))))
+    return rows
 
 
 def main() -> None:
@@ -195,7 +196,9 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=98_000, help="bench threads (pages ≈ threads × 1.02)"
     )
-    parser.add_argument("--processes", type=int, default=2, help="crawler processes via Redis")
+    parser.add_argument(
+        "--processes", type=int, default=2, help="crawler processes via Redis (1: no Redis run)"
+    )
     parser.add_argument("--dir", type=Path, default=None, help="work directory (default: temp)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args, _ = parser.parse_known_args()
@@ -205,7 +208,11 @@ def main() -> None:
             print(f"crawl benchmark: {args.threads:,} bench threads at {sandbox.url}, {workdir}")
             baseline = fetch_only(sandbox)
             single = crawl(sandbox, workdir / "single")
-            shared = crawl_redis(sandbox, workdir / "redis", args.processes)
+            shared = (
+                crawl_redis(sandbox, workdir / "redis", args.processes)
+                if args.processes > 1
+                else None
+            )
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -219,11 +226,12 @@ def main() -> None:
             f"{r.rate / baseline.rate:.0%}",
         )
         for r in (baseline, single, shared)
+        if r is not None
     ]
     header = ("run", "pages", "posts stored", "seconds", "pages/s", "of fetch-only")
     print(table(rows, header))
     print("\nresident memory of the crawl process (one process):")
-    print(table(memory(single), ("when", "RSS")))
+    print(table(memory(single), ("when", "RSS", "anonymous", "mapped files")))
     print(f"\n{os.cpu_count()} CPU cores; the sandbox server shares them with the crawlers.")
 
 

@@ -118,6 +118,10 @@ class TextClassifier:
                     padding=True,
                     truncation=True,
                     max_length=self.meta.max_length,
+                    # A few lengths only: every new input shape costs the CPU kernels
+                    # memory they keep (measured: +135 MB over 54,000 posts unpadded,
+                    # +45 MB padded to multiples of 32, at the same speed).
+                    pad_to_multiple_of=32 if self.meta.max_length % 32 == 0 else None,
                     return_tensors="pt",
                 )
                 logits = self.model(**encoded).logits

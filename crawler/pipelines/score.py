@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from scrapy.crawler import Crawler
 
@@ -28,6 +29,8 @@ class ScorePipeline(BatchStage):
         )
         self.stats = crawler.stats
         self.scorer = open_scorer(crawler)
+        # Always the same thread: the model's buffers stay in one malloc arena.
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="cluewatch-score")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ScorePipeline:
@@ -35,7 +38,9 @@ class ScorePipeline(BatchStage):
 
     async def handle(self, pages: Sequence[CapturedPage]) -> None:
         posts = [post for page in pages for post in page.posts]
-        results = await asyncio.to_thread(self.scorer.score_texts, [p.scored_text for p in posts])
+        texts = [p.scored_text for p in posts]
+        loop = asyncio.get_running_loop()
+        results = await loop.run_in_executor(self.executor, self.scorer.score_texts, texts)
         self.stats.inc_value("cluewatch/posts_scored", len(posts))
         self.stats.inc_value("cluewatch/score_batches")
         by_id = {}
@@ -54,3 +59,7 @@ class ScorePipeline(BatchStage):
             by_id[id(post)] = ScoredPost(post=post, scores=scores)
         for page in pages:
             page.scored = [by_id[id(post)] for post in page.posts]
+
+    async def close_spider(self) -> None:
+        await super().close_spider()
+        self.executor.shutdown(wait=True)

@@ -119,6 +119,21 @@ def decode_page(response: TextResponse, hint: str | None) -> TextResponse:
     return response.replace(encoding=hint or "gb18030")
 
 
+def error_kind(error: BaseException) -> str:
+    """What an operator reads in a run's errors for a download that failed without a response."""
+    name = type(error).__name__
+    if "Timeout" in name or "TimedOut" in name:
+        return "timeout"
+    if "Cancelled" in name:
+        # Scrapy cancels a download when the body exceeds DOWNLOAD_MAXSIZE.
+        return "too_large"
+    if "DNS" in name:
+        return "dns"
+    if "Connection" in name or name in ("ResponseNeverReceived", "ResponseFailed"):
+        return "connection"
+    return name
+
+
 def is_binary(body: bytes) -> bool:
     head = body[:2048]
     return head.startswith(_BINARY_MAGIC) or b"\x00" in head
@@ -176,8 +191,7 @@ class ConfigSpider(scrapy.Spider):
             # robots.txt or an offsite link: a refusal of ours, not an error of the site.
             self.crawler.stats.inc_value("cluewatch/refused")
         else:
-            kind = failure.type.__name__ if failure.type else "error"
-            self.crawler.stats.inc_value(f"cluewatch/errors/{kind}")
+            self.crawler.stats.inc_value(f"cluewatch/errors/{error_kind(failure.value)}")
         self.crawler.signals.send_catch_log(request_done, request=request)
         return iter(())
 

@@ -254,7 +254,7 @@ def test_failing_pages_are_retried_or_counted(world: World) -> None:
 
 def test_the_50_mb_page_is_refused_by_max_page_mb_and_counted(world: World) -> None:
     assert any(h.target == "/forum/archive/all.html" for h in world.first.hits)
-    assert world.first.errors["sandbox-forum"]["DownloadCancelledError"] == 1
+    assert world.first.errors["sandbox-forum"]["too_large"] == 1
 
 
 def test_redirected_duplicate_and_print_view_posts_are_stored_once_under_the_thread_url(

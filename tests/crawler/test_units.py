@@ -15,6 +15,7 @@ from crawler.spiders.config_spider import (
     _is_feed,
     canonical_url,
     decode_page,
+    error_kind,
     html_to_text,
     is_binary,
     select_text,
@@ -191,6 +192,7 @@ pages:
             "pages (HTML rules) or api",
         ),
         (BASE + "name2: x\n", "name2", "Extra inputs"),
+        (BASE + "encoding: gbk2\n", "encoding", "not an encoding"),
     ],
 )
 def test_a_bad_site_file_names_the_file_the_key_and_the_reason(
@@ -213,3 +215,18 @@ def test_a_good_site_file_loads(tmp_path: Path) -> None:
     assert site.start_urls == ["http://127.0.0.1:9/"]
     with pytest.raises(SiteConfigError, match=r"unknown variable \$\{HOST\}"):
         load_site(path)
+
+
+def test_download_failures_are_named_for_operators() -> None:
+    from scrapy.exceptions import DownloadCancelledError
+    from twisted.internet.defer import CancelledError
+    from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
+    from twisted.web._newclient import ResponseNeverReceived
+
+    assert error_kind(TimeoutError()) == "timeout"
+    assert error_kind(DownloadCancelledError("too big")) == "too_large"
+    assert error_kind(CancelledError()) == "too_large"
+    assert error_kind(DNSLookupError()) == "dns"
+    assert error_kind(ConnectionRefusedError()) == "connection"
+    assert error_kind(ResponseNeverReceived([])) == "connection"
+    assert error_kind(ValueError("x")) == "ValueError"
