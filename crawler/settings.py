@@ -23,6 +23,10 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 COOKIES_ENABLED = False
+# Items of one response handled at once. A page yields one item (its posts ride
+# on it), and Scrapy starts this many tasks for every response's output: the
+# default 100 cost a quarter of the crawl's CPU (measured with cProfile).
+CONCURRENT_ITEMS = 4
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no control port on crawler hosts
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -33,6 +33,30 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail(str(exc))
 
 
+CLUEWATCH = str(Path(sys.executable).parent / "cluewatch")
+
+
+def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """This environment without the developer's CLUEWATCH_* settings, plus `env`."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("CLUEWATCH_")} | (env or {})
+
+
+def start_cli(
+    args: list[str], *, cwd: Path, env: dict[str, str] | None = None, capture: bool = True
+) -> subprocess.Popen[str]:
+    """Start the installed `cluewatch` command in the background, as a user would."""
+    output = subprocess.PIPE if capture else subprocess.DEVNULL
+    return subprocess.Popen(
+        [CLUEWATCH, *args],
+        cwd=cwd,
+        env=cli_env(env),
+        stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
+        text=True,
+    )
+
+
 def run_cli(
     args: list[str],
     *,
@@ -42,9 +66,8 @@ def run_cli(
     timeout: float = 600,
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed `cluewatch` command as a user would, in `cwd`."""
-    command = [str(Path(sys.executable).parent / "cluewatch"), *args]
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CLUEWATCH_")}
-    full_env.update(env or {})
+    command = [CLUEWATCH, *args]
+    full_env = cli_env(env)
     return subprocess.run(
         command,
         cwd=cwd,

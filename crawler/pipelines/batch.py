@@ -11,9 +11,32 @@ the frontier mark a request done only after its posts are stored.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from crawler.items import CapturedPage
+
+T = TypeVar("T")
+
+
+class OneThread:
+    """Calls made one at a time in one dedicated thread, awaited from the crawl's loop.
+
+    Scoring, evidence files and store writes run here so that downloads and
+    parsing go on meanwhile (the model and SQLite release the GIL while they
+    work). Always the same thread: a SQLite store keeps one connection per
+    thread, and the model's buffers stay in one malloc arena.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"cluewatch-{name}")
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
 
 
 class BatchStage:

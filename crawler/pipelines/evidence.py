@@ -14,6 +14,7 @@ from pathlib import Path
 from scrapy.crawler import Crawler
 
 from crawler.items import CapturedPage
+from crawler.pipelines.batch import OneThread
 from index.evidence import EvidenceStore
 
 
@@ -21,22 +22,30 @@ class EvidencePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
         self.evidence = EvidenceStore(Path(crawler.settings.get("CLUEWATCH_EVIDENCE_DIR")))
+        self.thread = OneThread("evidence")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> EvidencePipeline:
         return cls(crawler)
 
-    def process_item(self, page: CapturedPage) -> CapturedPage:
+    async def process_item(self, page: CapturedPage) -> CapturedPage:
         if page.scored and page.body is not None:
-            self.evidence.put_capture(
-                url=page.url,
-                status=page.status,
-                headers=page.headers,
-                body=page.body,
-                captured_at=page.captured_at,
-                meta={"site": page.site},
-            )
+            await self.thread.call(self._save, page)
             page.evidence_saved = True
             self.stats.inc_value("cluewatch/evidence_saved")
         page.body = None
         return page
+
+    def _save(self, page: CapturedPage) -> None:
+        assert page.body is not None
+        self.evidence.put_capture(
+            url=page.url,
+            status=page.status,
+            headers=page.headers,
+            body=page.body,
+            captured_at=page.captured_at,
+            meta={"site": page.site},
+        )
+
+    def close_spider(self) -> None:
+        self.thread.close()

@@ -17,7 +17,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from crawler.items import CapturedPage
-from crawler.pipelines.batch import BatchStage
+from crawler.pipelines.batch import BatchStage, OneThread
 from crawler.pipelines.store import open_store
 from index.models import CrawlRun, utcnow
 
@@ -31,6 +31,7 @@ class IndexPipeline(BatchStage):
         self.crawler = crawler
         self.stats = crawler.stats
         self.store = open_store(crawler)
+        self.thread = OneThread("write")
         self.flagged: Counter[str] = Counter()
         self.run: CrawlRun | None = None
 
@@ -51,7 +52,7 @@ class IndexPipeline(BatchStage):
 
     async def handle(self, pages: Sequence[CapturedPage]) -> None:
         batch = [scored for page in pages for scored in page.scored]
-        result = self.store.write_posts(batch)
+        result = await self.thread.call(self.store.write_posts, batch)
         new_ids = set(result.new_ids)
         for sp in batch:
             if sp.post.id in new_ids and sp.scores.flagged:
@@ -69,6 +70,7 @@ class IndexPipeline(BatchStage):
 
     async def close_spider(self) -> None:
         await super().close_spider()
+        self.thread.close()
         if self.run is None:
             return
         stats = self.stats.get_stats()

@@ -9,14 +9,12 @@ when they are stored.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from scrapy.crawler import Crawler
 
 from crawler.items import CapturedPage
-from crawler.pipelines.batch import BatchStage
+from crawler.pipelines.batch import BatchStage, OneThread
 from crawler.pipelines.store import open_scorer
 from index.models import Entity, Match, ScoredPost, Scores
 
@@ -29,8 +27,7 @@ class ScorePipeline(BatchStage):
         )
         self.stats = crawler.stats
         self.scorer = open_scorer(crawler)
-        # Always the same thread: the model's buffers stay in one malloc arena.
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix="cluewatch-score")
+        self.thread = OneThread("score")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ScorePipeline:
@@ -39,8 +36,7 @@ class ScorePipeline(BatchStage):
     async def handle(self, pages: Sequence[CapturedPage]) -> None:
         posts = [post for page in pages for post in page.posts]
         texts = [p.scored_text for p in posts]
-        loop = asyncio.get_running_loop()
-        results = await loop.run_in_executor(self.executor, self.scorer.score_texts, texts)
+        results = await self.thread.call(self.scorer.score_texts, texts)
         self.stats.inc_value("cluewatch/posts_scored", len(posts))
         self.stats.inc_value("cluewatch/score_batches")
         by_id = {}
@@ -62,4 +58,4 @@ class ScorePipeline(BatchStage):
 
     async def close_spider(self) -> None:
         await super().close_spider()
-        self.executor.shutdown(wait=True)
+        self.thread.close()

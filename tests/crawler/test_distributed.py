@@ -12,7 +12,6 @@ import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ import redis
 
 from crawler.sandbox.server import Sandbox
 from index.sqlite import SQLiteStore
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli, start_cli
 
 FORUM = (REPO / "crawler" / "sites" / "sandbox-forum.yaml").read_text(encoding="utf-8")
 
@@ -50,14 +49,7 @@ def _setup(tmp_path: Path, sandbox: Sandbox, redis_url: str, delay: float) -> di
 
 
 def _crawler(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "cluewatch"), "crawl", "sandbox-forum"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_cli(["crawl", "sandbox-forum"], cwd=tmp_path, env=env)
 
 
 def _forum_posts(sandbox: Sandbox) -> set[str]:
@@ -118,28 +110,14 @@ def test_a_worker_joins_a_crawl_in_progress_and_never_starts_one(
     tmp_path: Path, sandbox: Sandbox, redis_url: str
 ) -> None:
     env = _setup(tmp_path, sandbox, redis_url, delay=0.2)
-    cluewatch = str(Path(sys.executable).parent / "cluewatch")
     # Nothing in progress: joining does nothing.
-    idle = subprocess.run(
-        [cluewatch, "crawl", "sandbox-forum", "--join"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    idle = run_cli(["crawl", "sandbox-forum", "--join"], cwd=tmp_path, env=env, timeout=120)
     assert idle.returncode == 4, idle.stderr[-3000:]
     assert "no crawl in progress to join" in idle.stdout
     assert not (tmp_path / "data" / "cluewatch.db").exists() or not _stored(tmp_path)
 
-    worker = subprocess.Popen(
-        [cluewatch, "worker", "--sites", "sandbox-forum", "--poll", "0.2"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    worker = start_cli(
+        ["worker", "--sites", "sandbox-forum", "--poll", "0.2"], cwd=tmp_path, env=env
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(worker.stdout or []), daemon=True)

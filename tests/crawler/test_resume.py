@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from crawler.sandbox.server import Sandbox
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli, start_cli
 
 SLOW_FORUM = (REPO / "crawler" / "sites" / "sandbox-forum.yaml").read_text(encoding="utf-8")
 
@@ -57,16 +54,9 @@ def test_kill_minus_9_mid_crawl_then_resume_stores_every_post_once(
         "CLUEWATCH_SANDBOX_URL": sandbox.url,
         "CLUEWATCH_SITES_DIR": str(_sites(tmp_path)),
     }
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CLUEWATCH_")} | env
     expected = {url for url in sandbox.content.expectations(sandbox.url) if "/forum/thread/" in url}
     db = data / "cluewatch.db"
-    crawl = subprocess.Popen(
-        [str(Path(sys.executable).parent / "cluewatch"), "crawl", "sandbox-forum"],
-        cwd=tmp_path,
-        env=full_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    crawl = start_cli(["crawl", "sandbox-forum"], cwd=tmp_path, env=env, capture=False)
     deadline = time.monotonic() + 120
     while _count(db) < len(expected) // 3 and time.monotonic() < deadline:
         assert crawl.poll() is None, "the crawl ended before it could be killed"

@@ -10,12 +10,9 @@ sandbox's request log with the sandbox's ground truth.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -29,7 +26,7 @@ from cluewatch.settings import Settings
 from crawler.config import load_site
 from crawler.runner import search_terms
 from crawler.sandbox.server import DISALLOWED, Hit, Sandbox
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli, start_cli
 
 SITES = ["forum", "tieba", "classifieds", "qa", "weibo", "blog"]
 SHIPPED = REPO / "crawler" / "sites"
@@ -126,19 +123,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         Sandbox(slow_seconds=0.5, qa_limit=10) as sandbox,
         Sandbox(slow_seconds=0.5) as patrolled,
     ):
-        patrol_env = {k: v for k, v in os.environ.items() if not k.startswith("CLUEWATCH_")}
-        patrol_env.update(
-            CLUEWATCH_DATA_DIR=str(root / "patrol-data"),
-            CLUEWATCH_SANDBOX_URL=patrolled.url,
-            CLUEWATCH_SITES_DIR=str(patrol_sites),
-        )
-        patrol = subprocess.Popen(
-            [str(Path(sys.executable).parent / "cluewatch"), "crawl", "sandbox-search"],
+        patrol = start_cli(
+            ["crawl", "sandbox-search"],
             cwd=root,
-            env=patrol_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            env={
+                "CLUEWATCH_DATA_DIR": str(root / "patrol-data"),
+                "CLUEWATCH_SANDBOX_URL": patrolled.url,
+                "CLUEWATCH_SITES_DIR": str(patrol_sites),
+            },
         )
         env = {
             "CLUEWATCH_DATA_DIR": str(root / "data"),
