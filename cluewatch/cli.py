@@ -272,34 +272,25 @@ def crawl(
         raise typer.Exit(LOCKED_EXIT_STATUS)
 
 
-@app.command()
-def schedule(
-    sites: Annotated[
-        str | None,
-        typer.Option("--sites", help="Comma-separated site names (default: every site)."),
-    ] = None,
-    once: Annotated[
-        bool,
-        typer.Option(
-            "--once", help="Crawl every selected site now (up to the cap at a time), then exit."
-        ),
-    ] = False,
-    max_crawls: Annotated[
-        int | None,
-        typer.Option(min=1, help="Crawl processes at once (default CLUEWATCH_MAX_CRAWLS)."),
-    ] = None,
-) -> None:
-    """Crawl each site on its cron `schedule` until SIGINT/SIGTERM; every run is recorded.
+SitesOption = Annotated[
+    str | None,
+    typer.Option("--sites", help="Comma-separated site names (default: every site)."),
+]
+MaxCrawlsOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="Crawl processes at once (default CLUEWATCH_MAX_CRAWLS)."),
+]
 
-    Prints one line per launch, finish, failure and skipped fire. With --once
-    the exit status is 1 if any run failed or was skipped.
-    """
+
+def _run_launcher(
+    settings: Settings, sites: str | None, launcher: type[Any], *, once: bool = False, **kwargs: Any
+) -> list[Any]:
+    """Run a `crawler.schedule` launcher (Scheduler or Worker) over the chosen sites until
+    SIGINT/SIGTERM (or, once, until its crawls end); returns the outcomes."""
     import signal
 
     from cluewatch.wiring import open_store
-    from crawler.schedule import Scheduler
 
-    settings = _settings(max_crawls=max_crawls)
     names = [n.strip() for n in sites.split(",") if n.strip()] if sites is not None else None
     chosen = _load_sites(settings, names)
     if not chosen:
@@ -309,16 +300,39 @@ def schedule(
         store = open_store(settings)
     except CluewatchError as exc:
         _fail(exc)
-    scheduler = Scheduler(
+    runner = launcher(
         chosen,
         store=store,
         logs_dir=settings.data_dir / "runs",
         max_crawls=settings.max_crawls,
         report=typer.echo,
+        **kwargs,
     )
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda _signum, _frame: scheduler.stop())
-    outcomes = scheduler.run(once=once)
+        signal.signal(signum, lambda _signum, _frame: runner.stop())
+    outcomes: list[Any] = runner.run(once=once)
+    return outcomes
+
+
+@app.command()
+def schedule(
+    sites: SitesOption = None,
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once", help="Crawl every selected site now (up to the cap at a time), then exit."
+        ),
+    ] = False,
+    max_crawls: MaxCrawlsOption = None,
+) -> None:
+    """Crawl each site on its cron `schedule` until SIGINT/SIGTERM; every run is recorded.
+
+    Prints one line per launch, finish, failure and skipped fire. With --once
+    the exit status is 1 if any run failed or was skipped.
+    """
+    from crawler.schedule import Scheduler
+
+    outcomes = _run_launcher(_settings(max_crawls=max_crawls), sites, Scheduler, once=once)
     if once and any(o.status != "finished" for o in outcomes):
         raise typer.Exit(1)
 
@@ -342,48 +356,22 @@ def _in_progress(settings: Settings, sites: list[Any]) -> list[Any]:
 
 @app.command()
 def worker(
-    sites: Annotated[
-        str | None,
-        typer.Option("--sites", help="Comma-separated site names (default: every site)."),
-    ] = None,
+    sites: SitesOption = None,
     poll: Annotated[float, typer.Option(min=0.1, help="Seconds between looks at Redis.")] = 5.0,
-    max_crawls: Annotated[
-        int | None,
-        typer.Option(min=1, help="Crawl processes at once (default CLUEWATCH_MAX_CRAWLS)."),
-    ] = None,
+    max_crawls: MaxCrawlsOption = None,
 ) -> None:
     """Help with crawls started elsewhere: join every crawl in progress in Redis, until stopped.
 
     Needs CLUEWATCH_REDIS_URL. A scheduler (`cluewatch schedule`) starts the
     crawls; workers on any machine take requests from the shared queue.
     """
-    import signal
-
-    from cluewatch.wiring import open_store
     from crawler.schedule import Worker
 
     settings = _settings(max_crawls=max_crawls)
     if not settings.redis_url:
         typer.echo("error: a worker needs CLUEWATCH_REDIS_URL (the shared crawl queue)", err=True)
         raise typer.Exit(2)
-    names = [n.strip() for n in sites.split(",") if n.strip()] if sites is not None else None
-    chosen = _load_sites(settings, names)
-    try:
-        store = open_store(settings)
-    except CluewatchError as exc:
-        _fail(exc)
-    runner = Worker(
-        chosen,
-        redis_url=settings.redis_url,
-        store=store,
-        logs_dir=settings.data_dir / "runs",
-        max_crawls=settings.max_crawls,
-        report=typer.echo,
-        poll_seconds=poll,
-    )
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda _signum, _frame: runner.stop())
-    runner.run()
+    _run_launcher(settings, sites, Worker, redis_url=settings.redis_url, poll_seconds=poll)
 
 
 @app.command()

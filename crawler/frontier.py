@@ -36,6 +36,7 @@ from scrapy.http import Response
 from scrapy.utils.request import request_from_dict
 
 from crawler.items import CapturedPage
+from crawler.settings import SCHEDULER_QUEUE_KEY
 from crawler.spiders.config_spider import request_done
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class _Acknowledging:
         return self.crawler.request_fingerprinter.fingerprint(request).hex()
 
     def done(self, fp: str) -> None:
+        """Forget the request with fingerprint `fp`: its page is stored (each frontier's own)."""
         raise NotImplementedError
 
 
@@ -193,10 +195,16 @@ class SqliteFrontier(_Acknowledging, BaseScheduler):
             self.conn.execute("UPDATE requests SET state = ? WHERE fp = ?", (DONE, fp))
 
 
+def redis_key(site: str, name: str) -> str:
+    """A Redis key of the frontier's own for `site` (leases, heart-beats, the opening lock)."""
+    return f"cluewatch:{site}:{name}"
+
+
 def crawl_in_progress(server: Any, site: str) -> bool:
     """Whether the shared Redis queue of `site` has requests queued or taken."""
     return bool(
-        server.exists(f"cluewatch:{site}:requests") or server.hlen(f"cluewatch:{site}:leases")
+        server.exists(SCHEDULER_QUEUE_KEY % {"spider": site})
+        or server.hlen(redis_key(site, "leases"))
     )
 
 
@@ -230,7 +238,7 @@ class RedisFrontier(_Acknowledging):
 
     def _key(self, name: str) -> str:
         assert self.spider is not None
-        return f"cluewatch:{self.spider.name}:{name}"
+        return redis_key(self.spider.name, name)
 
     def open(self, spider: Spider) -> None:
         self.spider = spider

@@ -11,6 +11,7 @@ the frontier mark a request done only after its posts are stored.
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -39,7 +40,7 @@ class OneThread:
         self.executor.shutdown(wait=True)
 
 
-class BatchStage:
+class BatchStage(ABC):
     def __init__(self, *, size: int, max_wait: float) -> None:
         self.size = max(1, size)
         self.max_wait = max_wait
@@ -52,8 +53,9 @@ class BatchStage:
         """Whether the page has anything for this stage (others pass straight through)."""
         return bool(page.posts)
 
+    @abstractmethod
     async def handle(self, pages: Sequence[CapturedPage]) -> None:
-        raise NotImplementedError
+        """Handle one batch; each page's `process_item` returns when this does."""
 
     async def process_item(self, page: CapturedPage) -> CapturedPage:
         if not self.wants(page):

@@ -67,7 +67,8 @@ def _stored(tmp_path: Path) -> list[str]:
 def test_two_processes_share_one_crawl_and_store_every_post_once(
     tmp_path: Path, sandbox: Sandbox, redis_url: str
 ) -> None:
-    env = _setup(tmp_path, sandbox, redis_url, delay=0.05)
+    # Slow enough that the crawl outlasts the second process's start-up (model loading).
+    env = _setup(tmp_path, sandbox, redis_url, delay=0.2)
     first, second = _crawler(tmp_path, env), _crawler(tmp_path, env)
     outputs = [p.communicate(timeout=300) for p in (first, second)]
     for process, (_out, err) in zip((first, second), outputs, strict=True):
