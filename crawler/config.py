@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import yaml
+from cssselect import SelectorError
+from lxml import etree
+from parsel.csstranslator import css2xpath
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cluewatch.errors import SiteConfigError
@@ -45,7 +49,28 @@ class Selector(BaseModel):
     def _one_of(self) -> Selector:
         if (self.css is None) == (self.xpath is None):
             raise ValueError("give exactly one of 'css' or 'xpath'")
+        try:
+            self.compiled()
+        except (SelectorError, etree.XPathSyntaxError) as exc:
+            kind = "CSS selector" if self.css is not None else "XPath expression"
+            raise ValueError(f"not a valid {kind}: {exc}") from None
         return self
+
+    def compiled(self) -> etree.XPath:
+        """The selector as a compiled XPath, run on an lxml element (made once per expression)."""
+        return compile_selector(self.css, self.xpath)
+
+
+# The EXSLT namespaces parsel gives every XPath, so `re:test()` works the same here.
+XPATH_NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http://exslt.org/sets"}
+
+
+@lru_cache(maxsize=4096)
+def compile_selector(css: str | None, xpath: str | None) -> etree.XPath:
+    """CSS (with parsel's `::text` and `::attr()`) or XPath, compiled once: parsel would
+    translate and compile the expression again on every page."""
+    expression = css2xpath(css) if css is not None else xpath or ""
+    return etree.XPath(expression, namespaces=XPATH_NAMESPACES, smart_strings=False)
 
 
 class PageRule(BaseModel):

@@ -25,6 +25,7 @@ import pickle
 import sqlite3
 import time
 import uuid
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,16 @@ class _Acknowledging:
 
 
 class SqliteFrontier(_Acknowledging, BaseScheduler):
+    # Statements go into transactions of up to TRANSACTION_CHANGES statements or
+    # TRANSACTION_SECONDS, not one commit each. A kill loses at most the last
+    # transaction, and always a suffix of the work: requests it took or finished
+    # are fetched again on resume (posts are written idempotently), and a
+    # request it queued is lost only together with the mark that its parent
+    # page was done, so the parent is fetched again and queues it again.
+    TAKE = 32
+    TRANSACTION_CHANGES = 1000
+    TRANSACTION_SECONDS = 0.5
+
     def __init__(self, crawler: Crawler, directory: Path) -> None:
         self.crawler = crawler
         self.directory = directory
@@ -87,6 +98,10 @@ class SqliteFrontier(_Acknowledging, BaseScheduler):
         self.spider: Spider | None = None
         self.queued = 0
         self.seq = 0
+        # Requests taken from the file in one go and not yet handed to the engine.
+        self.taken: deque[tuple[str, bytes]] = deque()
+        self.changes = 0  # statements in the open transaction
+        self.began = 0.0  # when it began (monotonic), or 0.0 for none
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SqliteFrontier:
@@ -135,32 +150,36 @@ class SqliteFrontier(_Acknowledging, BaseScheduler):
         if self.conn is None:
             return
         if reason == "finished":
-            self.conn.execute("DELETE FROM requests")
+            self._change("DELETE FROM requests")
+        self._commit()
         self.conn.close()
         self.conn = None
 
     def has_pending_requests(self) -> bool:
+        # The engine asks this every few seconds even when nothing else happens, so
+        # a quiet crawl's last changes do not wait for the next one to be committed.
+        if self.began and time.monotonic() - self.began >= self.TRANSACTION_SECONDS:
+            self._commit()
         return self.queued > 0
 
     def __len__(self) -> int:
         return self.queued
 
     def enqueue_request(self, request: Request) -> bool:
-        assert self.conn is not None
         fp = self.fingerprint(request)
         parent = request.meta.get("cw_fp")
         request.meta["cw_fp"] = fp
         self.seq += 1
         data = pickle.dumps(request.to_dict(spider=self.spider), protocol=5)
         if request.dont_filter:
-            cursor = self.conn.execute(
+            added = self._change(
                 "INSERT INTO requests(fp, seq, priority, state, data) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(fp) DO UPDATE SET state = excluded.state, data = excluded.data, "
                 "seq = excluded.seq, priority = excluded.priority WHERE state != 0",
                 (fp, self.seq, request.priority, QUEUED, data),
             )
         else:
-            cursor = self.conn.execute(
+            added = self._change(
                 "INSERT OR IGNORE INTO requests(fp, seq, priority, state, data) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (fp, self.seq, request.priority, QUEUED, data),
@@ -168,7 +187,7 @@ class SqliteFrontier(_Acknowledging, BaseScheduler):
         if parent and parent != fp:
             # A redirect: the new request carries on for the one it replaces.
             self.done(parent)
-        if cursor.rowcount == 0:
+        if not added:
             self.stats.inc_value("dupefilter/filtered")
             return False
         self.queued += 1
@@ -176,23 +195,62 @@ class SqliteFrontier(_Acknowledging, BaseScheduler):
         return True
 
     def next_request(self) -> Request | None:
-        assert self.conn is not None
         if self.queued <= 0:
             return None
-        row = self.conn.execute(
-            "SELECT fp, data FROM requests WHERE state = 0 ORDER BY priority DESC, seq LIMIT 1"
-        ).fetchone()
-        if row is None:
+        if not self.taken and not self._take():
             self.queued = 0
             return None
-        self.conn.execute("UPDATE requests SET state = ? WHERE fp = ?", (TAKEN, row[0]))
+        _, data = self.taken.popleft()
         self.queued -= 1
         self.stats.inc_value("scheduler/dequeued")
-        return request_from_dict(pickle.loads(row[1]), spider=self.spider)
+        return request_from_dict(pickle.loads(data), spider=self.spider)
 
     def done(self, fp: str) -> None:
         if self.conn is not None:
-            self.conn.execute("UPDATE requests SET state = ? WHERE fp = ?", (DONE, fp))
+            self._change("UPDATE requests SET state = ? WHERE fp = ?", (DONE, fp))
+
+    def _take(self) -> bool:
+        """Move the next TAKE queued requests, best priority first, into `taken`."""
+        assert self.conn is not None
+        rows = self.conn.execute(
+            "SELECT fp, data FROM requests WHERE state = 0 ORDER BY priority DESC, seq LIMIT ?",
+            (self.TAKE,),
+        ).fetchall()
+        if rows:
+            self._begin()
+            self.conn.executemany(
+                "UPDATE requests SET state = ? WHERE fp = ?", [(TAKEN, fp) for fp, _ in rows]
+            )
+            self._counted(len(rows))
+        self.taken.extend(rows)
+        return bool(rows)
+
+    def _change(self, sql: str, args: tuple[Any, ...] = ()) -> bool:
+        """Run one changing statement in the open transaction; whether it changed a row."""
+        assert self.conn is not None
+        self._begin()
+        changed = self.conn.execute(sql, args).rowcount > 0
+        self._counted(1)
+        return changed
+
+    def _begin(self) -> None:
+        assert self.conn is not None
+        if not self.began:
+            self.conn.execute("BEGIN")
+            self.began = time.monotonic()
+
+    def _counted(self, statements: int) -> None:
+        self.changes += statements
+        if (
+            self.changes >= self.TRANSACTION_CHANGES
+            or time.monotonic() - self.began >= self.TRANSACTION_SECONDS
+        ):
+            self._commit()
+
+    def _commit(self) -> None:
+        if self.began and self.conn is not None:
+            self.conn.execute("COMMIT")
+        self.began, self.changes = 0.0, 0
 
 
 def redis_key(site: str, name: str) -> str:

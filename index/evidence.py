@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 import os
-import tempfile
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ SUFFIXES = (".body", ".json", ".warc.gz")
 class EvidenceStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._made: set[Path] = set()  # directories known to exist
 
     def path(self, sha256: str, suffix: str = ".body") -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -34,10 +35,10 @@ class EvidenceStore:
     def put(self, body: bytes, meta: dict[str, Any] | None = None) -> str:
         """Store raw bytes (and their capture record); returns their SHA-256."""
         sha = hashlib.sha256(body).hexdigest()
-        _write_atomic(self.path(sha), body)
+        self._write(self.path(sha), body)
         if meta is not None:
             record = json.dumps(meta, ensure_ascii=False, sort_keys=True, indent=1).encode()
-            _write_atomic(self.path(sha, ".json"), record)
+            self._write(self.path(sha, ".json"), record)
         return sha
 
     def put_capture(
@@ -65,13 +66,28 @@ class EvidenceStore:
             "headers": [list(h) for h in headers],
             **(meta or {}),
         }
-        _write_atomic(self.path(sha), body)
-        _write_atomic(
+        self._write(self.path(sha), body)
+        self._write(
             self.path(sha, ".json"),
             json.dumps(record, ensure_ascii=False, sort_keys=True, indent=1).encode(),
         )
-        _write_atomic(self.path(sha, ".warc.gz"), _warc(url, status, headers, body, record))
+        self._write(self.path(sha, ".warc.gz"), _warc(url, status, headers, body, record))
         return sha
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """Write `path` whole or not at all: a temporary file of this process and thread
+        beside it, renamed over it."""
+        if path.parent not in self._made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(path.parent)
+        tmp = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{path.name}")
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
@@ -141,15 +157,3 @@ def _warc(
 
 
 _REASONS = {200: "OK", 203: "Non-Authoritative Information", 206: "Partial Content"}
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

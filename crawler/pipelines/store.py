@@ -31,6 +31,9 @@ def open_store(crawler: Crawler) -> Store:
 def open_scorer(crawler: Crawler) -> Scorer:
     shared = _SHARED.setdefault(crawler, {})
     if "scorer" not in shared:
+        import torch
+
+        torch.set_num_threads(crawler.settings.getint("CLUEWATCH_SCORE_THREADS", 1))
         overlay = crawler.settings.get("CLUEWATCH_LEXICON_DIR")
         shared["scorer"] = Scorer.from_paths(
             model_dir=Path(crawler.settings.get("CLUEWATCH_MODEL_DIR")),

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsp
 
 import jmespath
 import scrapy
+from lxml import etree
 from parsel import Selector as ParselSelector
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
@@ -42,7 +43,11 @@ _WS = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]*>")
 _BR = re.compile(r"<\s*br\s*/?\s*>|</\s*p\s*>", re.IGNORECASE)
 # Text of an element without what browsers do not show as text.
-_VISIBLE_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+_VISIBLE_TEXT = etree.XPath(
+    ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]",
+    smart_strings=False,
+)
+_CANONICAL = etree.XPath("//head/link[@rel='canonical']/@href", smart_strings=False)
 _BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x1f\x8b")
 FEED_ROOTS = {"rss", "feed", "urlset", "sitemapindex", "RDF"}
 # Requests of pages that hold posts are fetched before more list pages, which
@@ -59,8 +64,8 @@ def canonical_url(url: str, drop_query: list[str]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
-def select_text(node: ParselSelector | TextResponse, selector: Selector) -> str:
-    text = _selected_text(node, selector)
+def select_text(node: ParselSelector | TextResponse | etree._Element, selector: Selector) -> str:
+    text = _selected_text(_root(node), selector)
     if selector.regex is None:
         return text
     match = re.search(selector.regex, text)
@@ -69,21 +74,47 @@ def select_text(node: ParselSelector | TextResponse, selector: Selector) -> str:
     return (match.group(1) if match.re.groups else match.group(0)) or ""
 
 
-def _selected_text(node: ParselSelector | TextResponse, selector: Selector) -> str:
-    expression = selector.css or selector.xpath or ""
-    found = node.css(expression) if selector.css is not None else node.xpath(expression)
+def _root(node: ParselSelector | TextResponse | etree._Element) -> Any:
+    """The lxml node under a response or a parsel selector."""
+    if isinstance(node, TextResponse):
+        return node.selector.root
+    if isinstance(node, ParselSelector):
+        return node.root
+    return node
+
+
+def _select(root: Any, selector: Selector) -> list[Any]:
+    found = selector.compiled()(root)
+    return found if isinstance(found, list) else [found]
+
+
+def _elements(found: list[Any]) -> list[Any]:
+    return [f for f in found if isinstance(f, etree._Element)]
+
+
+def _selected_text(root: Any, selector: Selector) -> str:
+    found = _select(root, selector)
     if not found:
         return ""
-    if (selector.css and ("::text" in expression or "::attr" in expression)) or (
-        selector.xpath and re.search(r"(text\(\)|@[\w-]+)\s*$", expression)
-    ):
-        return _WS.sub(" ", " ".join(v for v in found.getall())).strip()
+    if all(not isinstance(f, etree._Element) for f in found):  # text, attributes, values
+        return _WS.sub(" ", " ".join(str(f) for f in found)).strip()
     # Element(s): their visible text content, one line per text node.
     texts = []
     for element in found:
-        parts = [t.strip() for t in element.xpath(_VISIBLE_TEXT).getall()]
+        if not isinstance(element, etree._Element):
+            texts.append(str(element).strip())
+            continue
+        parts = [t.strip() for t in _VISIBLE_TEXT(element)]
         texts.append("\n".join(p for p in parts if p))
     return "\n".join(t for t in texts if t).strip()
+
+
+def _hrefs(root: Any, selector: Selector) -> Iterator[str]:
+    """Link targets a `follow` or search selector picks: an element's href, or the string."""
+    for link in _select(root, selector):
+        href = link.get("href") if isinstance(link, etree._Element) else str(link)
+        if href and href.strip():
+            yield href.strip()
 
 
 def html_to_text(markup: str) -> str:
@@ -241,15 +272,13 @@ class ConfigSpider(scrapy.Spider):
         yield self._captured(response, posts)
 
     def _follow(self, page: TextResponse) -> Iterator[scrapy.Request]:
+        root = page.selector.root
         for selector in self.site.follow:
-            expression = selector.css or selector.xpath or ""
-            links = page.css(expression) if selector.css else page.xpath(expression)
             allow = self._allow.get(id(selector))
-            for link in links:
-                href = link.attrib.get("href") if link.attrib else link.get()
-                if not href or href.startswith(("javascript:", "mailto:", "#")):
+            for href in _hrefs(root, selector):
+                if href.startswith(("javascript:", "mailto:", "#")):
                     continue
-                url = page.urljoin(href.strip())
+                url = page.urljoin(href)
                 if allow is None or allow.search(url):
                     yield self._request(url, self.parse)
 
@@ -272,15 +301,11 @@ class ConfigSpider(scrapy.Spider):
     def _posts(self, response: TextResponse, rule: PageRule) -> Iterator[dict[str, Any]]:
         base = _canonical_link(response) or response.url
         canonical = canonical_url(base, rule.canonical_drop_query)
-        if rule.item is None:
-            nodes: list[Any] = [response]
-        elif rule.item.css:
-            nodes = list(response.css(rule.item.css))
-        else:
-            nodes = list(response.xpath(rule.item.xpath or ""))
+        root = response.selector.root
+        nodes = [root] if rule.item is None else _elements(_select(root, rule.item))
         for node in nodes:
             fields = {
-                name: select_text(response if sel.scope == "page" else node, sel)
+                name: select_text(root if sel.scope == "page" else node, sel)
                 for name, sel in rule.fields.items()
             }
             floor = fields.pop("floor", "")
@@ -389,19 +414,13 @@ def _with_query(url: str, name: str, value: str) -> str:
 
 
 def _links(response: TextResponse, selector: Selector) -> list[str]:
-    expression = selector.css or selector.xpath or ""
-    found = response.css(expression) if selector.css else response.xpath(expression)
-    hrefs = []
-    for link in found:
-        href = link.attrib.get("href") if link.attrib else link.get()
-        if href:
-            hrefs.append(href.strip())
-    return hrefs
+    return list(_hrefs(response.selector.root, selector))
 
 
 def _canonical_link(response: TextResponse) -> str | None:
     """`<link rel="canonical">` when it points into the same site."""
-    href = response.xpath("//head/link[@rel='canonical']/@href").get()
+    found = _CANONICAL(response.selector.root)
+    href = str(found[0]) if found else ""
     if not href:
         return None
     url = urljoin(response.url, href.strip())

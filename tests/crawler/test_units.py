@@ -193,6 +193,12 @@ pages:
         ),
         (BASE + "name2: x\n", "name2", "Extra inputs"),
         (BASE + "encoding: gbk2\n", "encoding", "not an encoding"),
+        (BASE + "follow: [{css: 'a[href'}]\n", "follow.0", "not a valid CSS selector"),
+        (
+            BASE.replace('css: "div.body"', 'xpath: "//div[@class="'),
+            "pages.0.fields.text",
+            "not a valid XPath expression",
+        ),
     ],
 )
 def test_a_bad_site_file_names_the_file_the_key_and_the_reason(
