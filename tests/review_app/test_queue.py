@@ -153,7 +153,7 @@ def test_bulk_verdicts_skip_posts_claimed_by_others(client: TestClient, store: S
             "csrf": token,
             "kind": "dismiss",
             "note": "批量排除",
-            "post_id": ids[:2] + [ids[3]],
+            "post_id": [*ids[:2], ids[3]],
             "back": "/?site=test-forum",
         },
         follow_redirects=False,
