@@ -63,8 +63,15 @@ def require_role(session: Session, roles: frozenset[str]) -> None:
 
 
 def safe_next(path: str | None) -> str:
-    """Only same-site relative paths: no scheme, no host, no '//' or backslash tricks."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+    """Only same-site relative paths: no scheme, no host, no '//' or backslash tricks, and no
+    whitespace or control characters (browsers drop tabs and newlines, so '/<TAB>/evil' is '//evil')."""
+    if (
+        not path
+        or not path.startswith("/")
+        or path.startswith("//")
+        or "\\" in path
+        or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in path)
+    ):
         return "/"
     return path
 
