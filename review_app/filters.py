@@ -71,10 +71,10 @@ def queue_query(
         ),
     ] = "",
     site: Annotated[str, Query(max_length=100)] = "",
-    min_score: Annotated[str, Query(max_length=10, description="0 to 1")] = "",
-    max_score: Annotated[str, Query(max_length=10, description="0 to 1")] = "",
-    since: Annotated[str, Query(max_length=10, description="YYYY-MM-DD (UTC), inclusive")] = "",
-    until: Annotated[str, Query(max_length=10, description="YYYY-MM-DD (UTC), inclusive")] = "",
+    min_score: Annotated[str, Query(max_length=40, description="0 to 1")] = "",
+    max_score: Annotated[str, Query(max_length=40, description="0 to 1")] = "",
+    since: Annotated[str, Query(max_length=40, description="YYYY-MM-DD (UTC), inclusive")] = "",
+    until: Annotated[str, Query(max_length=40, description="YYYY-MM-DD (UTC), inclusive")] = "",
     term: Annotated[str, Query(max_length=100, description="A lexicon term that matched.")] = "",
     entity: Annotated[
         str, Query(max_length=100, description="An entity value: phone, WeChat id, …")
@@ -207,8 +207,8 @@ def audit_query(
     action: Annotated[
         str, Query(max_length=40, description="e.g. verdict.confirm, assign, note, feedback")
     ] = "",
-    since: Annotated[str, Query(max_length=10, description="YYYY-MM-DD (UTC), inclusive")] = "",
-    until: Annotated[str, Query(max_length=10, description="YYYY-MM-DD (UTC), inclusive")] = "",
+    since: Annotated[str, Query(max_length=40, description="YYYY-MM-DD (UTC), inclusive")] = "",
+    until: Annotated[str, Query(max_length=40, description="YYYY-MM-DD (UTC), inclusive")] = "",
 ) -> AuditQuery:
     return AuditQuery(
         post=post.strip(),

@@ -30,6 +30,16 @@ def press(browser: WebDriver, keys: str) -> None:
     browser.find_element(By.TAG_NAME, "body").send_keys(keys)
 
 
+def press_and_load(browser: WebDriver, keys: str) -> None:
+    """Press keys that submit a form or follow a link, and wait for the next page."""
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(keys)
+    WebDriverWait(browser, WAIT).until(ec.staleness_of(body))
+    WebDriverWait(browser, WAIT).until(
+        lambda b: b.execute_script("return document.readyState") == "complete"
+    )
+
+
 def current_row(browser: WebDriver) -> str:
     return str(
         browser.find_element(By.CSS_SELECTOR, "#queue tr.row.current").get_attribute("data-id")
@@ -92,7 +102,7 @@ def test_analyst_works_the_queue_with_the_keyboard_and_the_verdict_is_audited(
 
     press(browser, "jj")  # the third post: dismiss it from the queue
     assert current_row(browser) == third.post.id
-    press(browser, "d")
+    press_and_load(browser, "d")
     WebDriverWait(browser, WAIT).until(
         lambda b: live_app.store.get(third.post.id).state is ClueState.DISMISSED
     )
@@ -100,11 +110,11 @@ def test_analyst_works_the_queue_with_the_keyboard_and_the_verdict_is_audited(
         lambda b: len(b.find_elements(By.CSS_SELECTOR, "#queue tr.row")) == 2
     )
 
-    press(browser, "o")  # open the first post
+    press_and_load(browser, "o")  # open the first post
     WebDriverWait(browser, WAIT).until(ec.url_contains(f"/posts/{first.post.id}"))
     marks = browser.find_elements(By.CSS_SELECTOR, "#post-text mark.match")
     assert [m.text for m in marks] == ["代孕"]
-    press(browser, "a")  # claim it
+    press_and_load(browser, "a")  # claim it
     WebDriverWait(browser, WAIT).until(
         lambda b: b.find_element(By.ID, "post-assignee").text == "alice"
     )
@@ -112,12 +122,14 @@ def test_analyst_works_the_queue_with_the_keyboard_and_the_verdict_is_audited(
     note = browser.switch_to.active_element
     assert note.get_attribute("id") == "note-text"
     note.send_keys("联系方式与另两帖相同")
+    body = browser.find_element(By.TAG_NAME, "body")
     browser.find_element(By.CSS_SELECTOR, "#note-form button").click()
+    WebDriverWait(browser, WAIT).until(ec.staleness_of(body))
     WebDriverWait(browser, WAIT).until(
         lambda b: "联系方式与另两帖相同" in b.find_element(By.ID, "timeline").text
     )
     screenshot(browser, "post")
-    press(browser, "c")  # confirm
+    press_and_load(browser, "c")  # confirm
     WebDriverWait(browser, WAIT).until(
         lambda b: b.find_element(By.ID, "post-state").text.startswith("已确认线索")
     )
