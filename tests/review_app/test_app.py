@@ -142,3 +142,23 @@ def test_disabled_user_loses_session(client: TestClient, store: SQLiteStore) -> 
     user.disabled = True
     store.update_user(user)
     assert client.get("/api/me").status_code == 401
+
+
+def test_openapi_describes_every_api_operation(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method in (
+        ("/api/queue", "get"),
+        ("/api/verdicts", "post"),
+        ("/api/posts/{post_id}", "get"),
+        ("/api/posts/{post_id}/capture", "get"),
+        ("/api/posts/{post_id}/verdict", "post"),
+        ("/api/posts/{post_id}/claim", "post"),
+        ("/api/posts/{post_id}/release", "post"),
+        ("/api/posts/{post_id}/assign", "post"),
+        ("/api/posts/{post_id}/notes", "post"),
+        ("/api/posts/{post_id}/feedback", "post"),
+        ("/api/audit", "get"),
+    ):
+        assert method in paths.get(path, {}), (path, method)
+    queue_params = {p["name"] for p in paths["/api/queue"]["get"]["parameters"]}
+    assert {"category", "state", "site", "since", "term", "entity", "assignee", "q"} <= queue_params

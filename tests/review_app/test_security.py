@@ -212,7 +212,7 @@ def _changing_routes(routes: list[BaseRoute]) -> list[Changing]:
     return [
         Changing(path, method, route)
         for path, route in _api_routes(routes)
-        for method in sorted(route.methods & CHANGES)
+        for method in sorted((route.methods or set()) & CHANGES)
     ]
 
 
@@ -303,6 +303,7 @@ def test_a_session_id_planted_before_login_is_never_honoured(client: TestClient)
     attacker = TestClient(client.app, base_url="http://127.0.0.1")
     login(attacker, "bob")
     planted = attacker.cookies.get("cw_session")
+    assert planted
     client.cookies.set("cw_session", planted, domain="127.0.0.1")
     login(client, "alice")
     fresh = client.cookies.get("cw_session", domain="127.0.0.1")
