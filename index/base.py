@@ -214,9 +214,13 @@ class Store(Protocol):
         post_id: str | None = None,
         actor: str | None = None,
         action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        before_seq: int | None = None,
         limit: int = 200,
     ) -> list[AuditEvent]:
-        """Newest first."""
+        """Newest first: events at or after `since` and before `until`; `before_seq`
+        pages back (events with a lower seq than the last one shown)."""
         ...
 
     def append_audit(self, event: AuditEvent) -> AuditEvent: ...

@@ -1073,11 +1073,16 @@ class ElasticStore:
         post_id: str | None = None,
         actor: str | None = None,
         action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        before_seq: int | None = None,
         limit: int = 200,
     ) -> list[AuditEvent]:
         hits = self.es.search(
             index=self.aliases["audit"],
-            query=req.audit_query(post_id, actor, action),
+            query=req.audit_query(
+                post_id, actor, action, since=since, until=until, before_seq=before_seq
+            ),
             sort=[{"seq": {"order": "desc"}}],
             size=limit,
         )["hits"]["hits"]

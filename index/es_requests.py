@@ -936,13 +936,24 @@ def audit_head(seq: int, digest: str, now: datetime) -> dict[str, Any]:
 
 
 def audit_query(
-    post_id: str | None = None, actor: str | None = None, action: str | None = None
+    post_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before_seq: int | None = None,
 ) -> dict[str, Any]:
-    filters = [
+    filters: list[dict[str, Any]] = [
         {"term": {name: value}}
         for name, value in (("post_id", post_id), ("actor", actor), ("action", action))
         if value is not None
     ]
+    at = {k: iso(v) for k, v in (("gte", since), ("lt", until)) if v is not None}
+    if at:
+        filters.append({"range": {"at": at}})
+    if before_seq is not None:
+        filters.append({"range": {"seq": {"lt": before_seq}}})
     return {"bool": {"filter": filters}}
 
 

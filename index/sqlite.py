@@ -1128,12 +1128,23 @@ class SQLiteStore:
         post_id: str | None = None,
         actor: str | None = None,
         action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        before_seq: int | None = None,
         limit: int = 200,
     ) -> list[AuditEvent]:
-        where, params = [], []
-        for column, value in (("post_id", post_id), ("actor", actor), ("action", action)):
+        where: list[str] = []
+        params: list[Any] = []
+        for column, op, value in (
+            ("post_id", "=", post_id),
+            ("actor", "=", actor),
+            ("action", "=", action),
+            ("at", ">=", _iso(since)),
+            ("at", "<", _iso(until)),
+            ("seq", "<", before_seq),
+        ):
             if value is not None:
-                where.append(f"{column}=?")
+                where.append(f"{column} {op} ?")
                 params.append(value)
         sql = "SELECT * FROM audit_events"
         if where:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -13,9 +14,9 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from cluewatch.settings import Settings
 from cluewatch.wiring import open_store
 from index.base import Store
-from review_app.auth import ROLE_NAMES_ZH, LoginThrottle, Sessions
+from review_app.auth import AUDIT_ROLES, ROLE_NAMES_ZH, LoginThrottle, Sessions
 from review_app.deps import LoginRequired, Services
-from review_app.routes import api, auth, health, posts, queue
+from review_app.routes import api, audit, auth, health, posts, queue
 
 HERE = Path(__file__).resolve().parent
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     store = store or open_store(settings)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["role_names"] = ROLE_NAMES_ZH
+    templates.env.globals["audit_roles"] = AUDIT_ROLES
     app = FastAPI(
         title="cluewatch 线索研判",
         description="Review queue, post detail and verdicts for cluewatch analysts.",
@@ -59,7 +61,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (auth, queue, posts, api, health):
+    for module in (auth, queue, posts, api, audit, health):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
@@ -73,6 +75,18 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         return HTMLResponse(
             templates.get_template("error.html").render(status=exc.status_code, detail=exc.detail),
             status_code=exc.status_code,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": detail}, status_code=422)
+        return HTMLResponse(
+            templates.get_template("error.html").render(status=422, detail=detail),
+            status_code=422,
         )
 
     return app

@@ -18,6 +18,16 @@ ROLES = ("analyst", "supervisor", "liaison", "admin")
 ROLE_NAMES_ZH = {"analyst": "研判员", "supervisor": "主管", "liaison": "联络员", "admin": "管理员"}
 # Who may give verdicts on clues.
 VERDICT_ROLES = frozenset({"analyst", "supervisor"})
+# Who may read the queue and posts, and add notes.
+CLUE_ROLES = frozenset({"analyst", "supervisor", "liaison"})
+# Who may claim a post for themselves (and release their own claim).
+CLAIM_ROLES = VERDICT_ROLES
+# Who may assign posts to others, take over or release others' claims, and judge claimed posts.
+SUPERVISOR_ROLES = frozenset({"supervisor"})
+# Who records police feedback (处置反馈).
+FEEDBACK_ROLES = frozenset({"liaison", "supervisor"})
+# Who reads the whole audit log.
+AUDIT_ROLES = frozenset({"supervisor", "admin"})
 MIN_PASSWORD = 10
 
 _hasher = PasswordHasher()

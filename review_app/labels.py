@@ -36,3 +36,46 @@ TECHNIQUE_NAMES_ZH = {
 }
 
 WEIGHT_NAMES_ZH = {"strong": "强", "medium": "中", "weak": "弱"}
+
+FEEDBACK_NAMES_ZH = {"received": "已接收", "case_opened": "已立案", "no_case": "不予立案"}
+
+ACTION_NAMES_ZH = {
+    "register": "登记",
+    "verdict.confirm": "研判：确认线索",
+    "verdict.dismiss": "研判：排除",
+    "verdict.escalate": "研判：上报主管",
+    "verdict.needs_info": "研判：需补充信息",
+    "assign": "认领/指派",
+    "note": "备注",
+    "transfer": "移交",
+    "feedback": "处置反馈",
+    "content_changed": "内容变更",
+    "purge": "清理",
+}
+
+# The clue chain of the action plans, and which states each step covers.
+LIFECYCLE = (
+    ("登记", frozenset({"registered"})),
+    ("研判", frozenset({"escalated", "needs_info", "confirmed", "dismissed"})),
+    ("移交", frozenset({"transferred"})),
+    ("处置反馈", frozenset({"feedback"})),
+)
+
+
+def lifecycle_steps(state: str) -> list[tuple[str, str]]:
+    """Each step of 登记 → 研判 → 移交 → 处置反馈 with its status for a clue in `state`:
+    done, current, todo, or skipped (a dismissed clue goes no further)."""
+    reached = next((i for i, (_, states) in enumerate(LIFECYCLE) if state in states), -1)
+    settled = state in ("confirmed", "dismissed", "feedback")
+    steps = []
+    for i, (name, _) in enumerate(LIFECYCLE):
+        if i < reached or (i == reached and settled):
+            status = "done"
+        elif i == reached:
+            status = "current"
+        elif state == "dismissed":
+            status = "skipped"
+        else:
+            status = "todo"
+        steps.append((name, status))
+    return steps

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Debian packages the test suite starts for real: redis-server (distributed crawl tests).
+# Debian packages the test suite starts for real: redis-server (distributed crawl tests),
+# chromium and chromium-driver (review-app browser and security tests, driven by Selenium),
+# and a Chinese font so that the tests' screenshots of the review app are legible.
 # Installs what is missing with apt-get when run as root; otherwise says what to install.
 set -euo pipefail
-declare -A wanted=([redis-server]=redis-server)
+declare -A wanted=([redis-server]=redis-server [chromium]=chromium [chromedriver]=chromium-driver)
 missing=()
 for cmd in "${!wanted[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}")
+done
+declare -A wanted_files=([/usr/share/fonts/truetype/wqy/wqy-microhei.ttc]=fonts-wqy-microhei)
+for file in "${!wanted_files[@]}"; do
+    [ -e "$file" ] || missing+=("${wanted_files[$file]}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

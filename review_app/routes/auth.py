@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from review_app.auth import check_password
-from review_app.deps import SESSION_COOKIE, safe_next, services
+from review_app.auth import Session, check_password
+from review_app.deps import ALL_ROLES, SESSION_COOKIE, Access, safe_next, services
 
 router = APIRouter()
 
@@ -64,11 +64,11 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    svc = services(request)
-    session_id = request.cookies.get(SESSION_COOKIE)
-    if session_id:
-        svc.sessions.end(session_id)
+def logout(
+    request: Request,
+    session: Annotated[Session, Depends(Access(ALL_ROLES, page=True, change=True))],
+) -> Response:
+    services(request).sessions.end(session.id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

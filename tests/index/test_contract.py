@@ -462,6 +462,19 @@ def test_audit_events_chain_and_verify(any_store: Store) -> None:
     assert any_store.verify_audit_chain() == []
 
 
+def test_audit_events_filter_by_time_and_page_back_by_seq(any_store: Store) -> None:
+    t0 = datetime(2025, 3, 1, tzinfo=UTC)
+    for day in range(4):
+        any_store.append_audit(
+            AuditEvent(actor="sup", action="note", at=t0 + timedelta(days=day), note=f"d{day}")
+        )
+    window = any_store.audit_events(since=t0 + timedelta(days=1), until=t0 + timedelta(days=3))
+    assert [e.note for e in window] == ["d2", "d1"]
+    newest = any_store.audit_events(limit=2)
+    older = any_store.audit_events(before_seq=newest[-1].seq, limit=2)
+    assert [e.note for e in (*newest, *older)] == ["d3", "d2", "d1", "d0"]
+
+
 def test_exports_are_recorded(any_store: Store) -> None:
     record = ExportRecord(id="bundle-1", created_by="lia", post_ids=[pid(1)])
     any_store.save_export(record)

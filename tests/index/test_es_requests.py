@@ -581,6 +581,21 @@ def test_audit_query_filters_only_what_is_asked() -> None:
     assert req.audit_query(post_id="p", action="transfer") == {
         "bool": {"filter": [{"term": {"post_id": "p"}}, {"term": {"action": "transfer"}}]}
     }
+    assert req.audit_query(since=T0, until=T0 + timedelta(days=1), before_seq=9) == {
+        "bool": {
+            "filter": [
+                {
+                    "range": {
+                        "at": {
+                            "gte": "2026-11-01T08:00:00.000000+00:00",
+                            "lt": "2026-11-02T08:00:00.000000+00:00",
+                        }
+                    }
+                },
+                {"range": {"seq": {"lt": 9}}},
+            ]
+        }
+    }
 
 
 # -- dashboard and reports ----------------------------------------------------------------------------

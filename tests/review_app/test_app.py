@@ -2,45 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-import pytest
 from fastapi.testclient import TestClient
 
-from cluewatch.settings import Settings
 from index.models import ClueState, Match
 from index.sqlite import SQLiteStore
-from review_app.app import create_app
-from review_app.auth import add_user
 from tests.factories import make_post
-
-PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> SQLiteStore:
-    store = SQLiteStore(tmp_path / "app.db")
-    add_user(store, "alice", PASSWORD, "analyst")
-    add_user(store, "lia", PASSWORD, "liaison")
-    return store
-
-
-@pytest.fixture
-def client(store: SQLiteStore, tmp_path: Path) -> TestClient:
-    app = create_app(Settings(data_dir=tmp_path), store=store)
-    return TestClient(app, base_url="http://127.0.0.1")
-
-
-def login(client: TestClient, user: str = "alice", password: str = PASSWORD) -> None:
-    response = client.post("/login", data={"username": user, "password": password, "next": "/"})
-    assert response.status_code == 200, response.text  # followed the redirect to the queue
-
-
-def csrf_of(client: TestClient, path: str) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
-    assert match
-    return match.group(1)
+from tests.review_app.helpers import PASSWORD, csrf_of, login
 
 
 def test_pages_need_login_and_redirect_back(client: TestClient) -> None:
@@ -175,3 +142,23 @@ def test_disabled_user_loses_session(client: TestClient, store: SQLiteStore) -> 
     user.disabled = True
     store.update_user(user)
     assert client.get("/api/me").status_code == 401
+
+
+def test_openapi_describes_every_api_operation(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method in (
+        ("/api/queue", "get"),
+        ("/api/verdicts", "post"),
+        ("/api/posts/{post_id}", "get"),
+        ("/api/posts/{post_id}/capture", "get"),
+        ("/api/posts/{post_id}/verdict", "post"),
+        ("/api/posts/{post_id}/claim", "post"),
+        ("/api/posts/{post_id}/release", "post"),
+        ("/api/posts/{post_id}/assign", "post"),
+        ("/api/posts/{post_id}/notes", "post"),
+        ("/api/posts/{post_id}/feedback", "post"),
+        ("/api/audit", "get"),
+    ):
+        assert method in paths.get(path, {}), (path, method)
+    queue_params = {p["name"] for p in paths["/api/queue"]["get"]["parameters"]}
+    assert {"category", "state", "site", "since", "term", "entity", "assignee", "q"} <= queue_params
