@@ -18,6 +18,12 @@ ROLES = ("analyst", "supervisor", "liaison", "admin")
 ROLE_NAMES_ZH = {"analyst": "研判员", "supervisor": "主管", "liaison": "联络员", "admin": "管理员"}
 # Who may give verdicts on clues.
 VERDICT_ROLES = frozenset({"analyst", "supervisor"})
+# Clue bundles: a liaison prepares, a supervisor other than the preparer approves,
+# either may download an approved bundle; admins may see the list.
+BUNDLE_PREPARE_ROLES = frozenset({"liaison"})
+BUNDLE_APPROVE_ROLES = frozenset({"supervisor"})
+BUNDLE_DOWNLOAD_ROLES = frozenset({"liaison", "supervisor"})
+BUNDLE_VIEW_ROLES = frozenset({"liaison", "supervisor", "admin"})
 MIN_PASSWORD = 10
 
 _hasher = PasswordHasher()
