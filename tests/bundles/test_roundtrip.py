@@ -18,7 +18,7 @@ from index.models import ClueState
 from review_app.bundles import format as fmt
 from review_app.bundles.keys import public_pem
 from review_app.bundles.verify import verify_bundle
-from tests.bundles.conftest import Desk, seed_clues
+from tests.bundles.desk import Desk, seed_clues
 
 
 def approved_bundle(desk: Desk, count: int = 3) -> Path:
