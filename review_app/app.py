@@ -13,9 +13,9 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from cluewatch.settings import Settings
 from cluewatch.wiring import open_store
 from index.base import Store
-from review_app.auth import ROLE_NAMES_ZH, LoginThrottle, Sessions
+from review_app.auth import BUNDLE_VIEW_ROLES, ROLE_NAMES_ZH, LoginThrottle, Sessions
 from review_app.deps import LoginRequired, Services
-from review_app.routes import api, auth, health, posts, queue
+from review_app.routes import api, auth, bundles, health, posts, queue
 
 HERE = Path(__file__).resolve().parent
 
@@ -45,6 +45,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     store = store or open_store(settings)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["role_names"] = ROLE_NAMES_ZH
+    templates.env.globals["bundle_roles"] = BUNDLE_VIEW_ROLES
     app = FastAPI(
         title="cluewatch 线索研判",
         description="Review queue, post detail and verdicts for cluewatch analysts.",
@@ -59,7 +60,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (auth, queue, posts, api, health):
+    for module in (auth, queue, posts, api, bundles, health):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
