@@ -53,7 +53,7 @@ def seed_clues(
     store, ev = desk.store, EvidenceStore(desk.settings.evidence_dir)
     posts = []
     for n in range(start, start + count):
-        text = f"代孕 包成功 加微信 fake_wx_{n:03d} 电话 13800000000"
+        text = f"代孕 包成功 电话 13800000000 加微信 fake_wx_{n:03d}"
         raw = None
         if evidence:
             raw = ev.put_capture(
@@ -70,7 +70,15 @@ def seed_clues(
                     "redirects": [{"url": f"http://127.0.0.1/t?id={n}", "status": 301}],
                 },
             )
-        posts.append(make_post(n, text=text, raw_hash=raw, captured_at=T0 + timedelta(minutes=n)))
+        posts.append(
+            make_post(
+                n,
+                text="代孕 包成功 电话 13800000000 加微信",
+                contacts={"wechat": f"fake_wx_{n:03d}"},
+                raw_hash=raw,
+                captured_at=T0 + timedelta(minutes=n),
+            )
+        )
     store.write_posts(posts)
     ids = [sp.post.id for sp in posts]
     if confirm:
