@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -108,14 +109,19 @@ def seed(data_dir: Path, clues: int, rng: random.Random) -> list[str]:
     return [sp.post.id for sp in posts]
 
 
-def child(step: str, data_dir: Path, screenshots: bool) -> dict[str, Any]:
-    """One measured step in this (fresh) process: `approve` or `zip` (the baseline)."""
+def child(step: str, data_dir: Path, screenshots: bool, trace: bool = False) -> dict[str, Any]:
+    """One measured step in this (fresh) process: `approve` or `zip` (the baseline).
+    With `trace`, also the peak of Python's own allocations (tracemalloc; slower),
+    which leaves out SQLite's page cache (up to 128 MiB per connection, filled by
+    whatever the step reads)."""
     from review_app.bundles.service import Bundles, parse_filter
 
     settings = Settings(data_dir=data_dir, bundle_screenshots=screenshots)
     store = SQLiteStore(settings.store_path)
     before = memory_status()["VmRSS"]
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak to now
+    if trace:
+        tracemalloc.start()
     started = time.perf_counter()
     if step == "approve":
         bundles = Bundles(store=store, settings=settings)
@@ -133,10 +139,12 @@ def child(step: str, data_dir: Path, screenshots: bool) -> dict[str, Any]:
         size = out.stat().st_size
     seconds = time.perf_counter() - started
     peak = _peak()
+    heap = tracemalloc.get_traced_memory()[1] if trace else 0
     return {
         "seconds": seconds,
         "peak_mib": peak / 2**20,
         "added_mib": (peak - before) / 2**20,
+        "heap_mib": heap / 2**20,
         "size": size,
     }
 
@@ -148,10 +156,13 @@ def _peak() -> int:
     return 0
 
 
-def _run_child(step: str, data_dir: Path, screenshots: bool = False) -> dict[str, Any]:
+def _run_child(
+    step: str, data_dir: Path, *, screenshots: bool = False, trace: bool = False
+) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.bundles", "--child", step, "--dir", str(data_dir)]
-        + (["--screenshots"] if screenshots else []),
+        + (["--screenshots"] if screenshots else [])
+        + (["--trace"] if trace else []),
         capture_output=True,
         text=True,
         check=True,
@@ -167,9 +178,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the files")
     parser.add_argument("--child", choices=["approve", "zip"], help=argparse.SUPPRESS)
     parser.add_argument("--screenshots", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args, _ = parser.parse_known_args()
     if args.child:
-        print(json.dumps(child(args.child, args.dir, args.screenshots)))
+        print(json.dumps(child(args.child, args.dir, args.screenshots, args.trace)))
         return
     workdir = Path(args.dir or tempfile.mkdtemp(prefix="cluewatch-bench-bundles-"))
     try:
@@ -185,7 +197,11 @@ def _run(counts: list[int], workdir: Path) -> None:
         data_dir = workdir / f"clues-{count}"
         seed(data_dir, count, random.Random(count))
         plain = _run_child("zip", data_dir)
+        plain["heap_mib"] = _run_child("zip", data_dir, trace=True)["heap_mib"]
+        traced = workdir / f"clues-{count}-traced"
+        shutil.copytree(data_dir, traced)  # the same start for the traced approval
         bundle = _run_child("approve", data_dir)
+        bundle["heap_mib"] = _run_child("approve", traced, trace=True)["heap_mib"]
         for name, figures in (("plain zip of the evidence", plain), ("bundle (approve)", bundle)):
             rows.append(
                 (
@@ -195,6 +211,7 @@ def _run(counts: list[int], workdir: Path) -> None:
                     f"{count / figures['seconds']:.0f}",
                     f"{figures['peak_mib']:.0f}",
                     f"{figures['added_mib']:.1f}",
+                    f"{figures['heap_mib']:.1f}",
                     f"{figures['size'] / 2**20:.1f}",
                 )
             )
@@ -202,7 +219,16 @@ def _run(counts: list[int], workdir: Path) -> None:
     print(
         table(
             rows,
-            ("clues", "run", "seconds", "clues/s", "peak RSS MiB", "added MiB", "ZIP MiB"),
+            (
+                "clues",
+                "run",
+                "seconds",
+                "clues/s",
+                "peak RSS MiB",
+                "added MiB",
+                "Python heap peak MiB",
+                "ZIP MiB",
+            ),
         )
     )
     if shutil.which("chromium"):

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the test suite starts for real: redis-server (distributed crawl tests).
+# Debian packages the test suite starts for real: redis-server (distributed crawl tests),
+# chromium (bundle screenshots), openssl (the local time-stamping authority of the bundle tests).
 # Installs what is missing with apt-get when run as root; otherwise says what to install.
 set -euo pipefail
-declare -A wanted=([redis-server]=redis-server)
+declare -A wanted=([redis-server]=redis-server [chromium]=chromium [openssl]=openssl)
 missing=()
 for cmd in "${!wanted[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}")
