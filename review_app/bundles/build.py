@@ -69,8 +69,10 @@ class _Entry:
 
 @dataclass
 class _Capture:
+    """What the bundle holds of one capture, kept for the other clues of the same
+    page (a thread's replies); the capture record is read again when needed."""
+
     items: list[EvidenceItem]
-    record: dict[str, Any] | None
     screenshot_problem: str | None
     problem: str | None = None
 
@@ -285,7 +287,7 @@ class BundleBuilder:
             captures[raw] = self._copy_capture(raw, zout, tmp, src.sp.post.id)
         capture = captures[raw]
         src.evidence = capture.items
-        src.capture = capture.record
+        src.capture = self._capture_record(raw)
         src.screenshot_problem = capture.screenshot_problem
         src.evidence_problem = capture.problem
 
@@ -303,7 +305,6 @@ class BundleBuilder:
             )
         items = [EvidenceItem("response_body", entry.path, entry.sha256, entry.size)]
         problems = []
-        record = None
         for suffix, name, kind in (
             (".warc.gz", "response.warc.gz", "warc"),
             (".json", "capture.json", "capture_record"),
@@ -314,10 +315,15 @@ class BundleBuilder:
                 continue
             added = zout.add_file(fmt.evidence_path(raw, name), path)
             items.append(EvidenceItem(kind, added.path, added.sha256, added.size))
-            if kind == "capture_record":
-                record = json.loads(path.read_text("utf-8"))
-        shot_problem = self._screenshot(raw, body, record, zout, tmp, items)
-        return _Capture(items, record, shot_problem, "; ".join(problems) or None)
+        shot_problem = self._screenshot(raw, body, self._capture_record(raw), zout, tmp, items)
+        return _Capture(items, shot_problem, "; ".join(problems) or None)
+
+    def _capture_record(self, raw: str) -> dict[str, Any] | None:
+        path = self.evidence.path(raw, ".json")
+        if not path.exists():
+            return None
+        record: dict[str, Any] = json.loads(path.read_text("utf-8"))
+        return record
 
     def _screenshot(
         self,
