@@ -934,3 +934,199 @@ def purge(
         f"purged {len(result.post_ids)} dismissed post(s) older than {dismissed_older_than} days "
         f"and {files} evidence file(s)"
     )
+
+
+# -- bundles for police ------------------------------------------------------------
+
+bundle_app = typer.Typer(
+    help="Clue bundles for police: prepare, approve, download (export), verify, public key.",
+    no_args_is_help=True,
+)
+app.add_typer(bundle_app, name="bundle")
+BY_HELP = (
+    "The acting review-app user (recorded in the audit log); must exist, be enabled "
+    "and have the role the step needs."
+)
+
+
+def _bundles() -> tuple[Any, Any]:
+    """The bundle service and the store it works on."""
+    from review_app.bundles.service import Bundles
+
+    settings = _settings()
+    store = _store()
+    return Bundles(store=store, settings=settings), store
+
+
+def _acting(store: Any, username: str) -> Any:
+    user = store.get_user(username)
+    if user is None:
+        typer.echo(
+            f"error: no review-app user {username!r} (--by); see `cluewatch user add`", err=True
+        )
+        raise typer.Exit(2)
+    return user
+
+
+@bundle_app.command("create")
+def bundle_create(
+    by: Annotated[str, typer.Option("--by", help=BY_HELP)],
+    clues: Annotated[
+        str | None, typer.Option("--clues", help="Comma-separated ids of confirmed clues.")
+    ] = None,
+    filter_: Annotated[
+        str | None,
+        typer.Option(
+            "--filter",
+            help="Confirmed clues matching KEY=VALUE,...: category, site, min-score, max-score, "
+            "since, until (dates: midnight China time), term, entity, actor, cluster, q.",
+        ),
+    ] = None,
+    note: Annotated[str, typer.Option(help="A note for the approver.")] = "",
+) -> None:
+    """Prepare a bundle of confirmed clues (a liaison); a supervisor approves it next."""
+    from review_app.bundles.service import parse_filter
+
+    if (clues is None) == (filter_ is None):
+        typer.echo("error: give either --clues or --filter", err=True)
+        raise typer.Exit(2)
+    bundles, store = _bundles()
+    try:
+        ids = [c.strip() for c in (clues or "").split(",") if c.strip()]
+        flt = parse_filter(filter_) if filter_ is not None else None
+        record = bundles.prepare(by=_acting(store, by), post_ids=ids, flt=flt, note=note)
+    except CluewatchError as exc:
+        _fail(exc)
+    typer.echo(f"bundle {record.id} prepared by {by}: {len(record.post_ids)} clue(s)")
+    typer.echo(f"next: a supervisor other than {by} runs `cluewatch bundle approve {record.id}`")
+
+
+@bundle_app.command("approve")
+def bundle_approve(
+    bundle_id: Annotated[str, typer.Argument(help="The prepared bundle's id.")],
+    by: Annotated[str, typer.Option("--by", help=BY_HELP)],
+) -> None:
+    """Approve a prepared bundle (a supervisor other than the preparer): it is built
+    and signed, and its clues move to transferred."""
+    bundles, store = _bundles()
+    try:
+        record = bundles.approve(bundle_id, by=_acting(store, by))
+    except CluewatchError as exc:
+        _fail(exc)
+    stamped = ", time-stamped" if record.meta.get("time_stamped") else ""
+    typer.echo(
+        f"bundle {record.id} approved by {by}: {len(record.post_ids)} clue(s) transferred, "
+        f"{record.meta.get('size', 0):,} bytes{stamped}, SHA-256 {record.sha256}"
+    )
+
+
+@bundle_app.command("reject")
+def bundle_reject(
+    bundle_id: Annotated[str, typer.Argument(help="The prepared bundle's id.")],
+    by: Annotated[str, typer.Option("--by", help=BY_HELP)],
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit log).")],
+) -> None:
+    """Reject a prepared bundle (a supervisor other than the preparer)."""
+    bundles, store = _bundles()
+    try:
+        bundles.reject(bundle_id, by=_acting(store, by), reason=reason)
+    except CluewatchError as exc:
+        _fail(exc)
+    typer.echo(f"bundle {bundle_id} rejected by {by}")
+
+
+@bundle_app.command("export")
+def bundle_export(
+    bundle_id: Annotated[str, typer.Argument(help="An approved bundle's id.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the ZIP.")],
+    by: Annotated[str, typer.Option("--by", help=BY_HELP)],
+) -> None:
+    """Download an approved bundle to a file (counted and audited)."""
+    import shutil
+
+    bundles, store = _bundles()
+    try:
+        record, path = bundles.download(bundle_id, by=_acting(store, by))
+    except CluewatchError as exc:
+        _fail(exc)
+    shutil.copyfile(path, output)
+    typer.echo(f"bundle {record.id} written to {output} (SHA-256 {record.sha256})")
+
+
+@bundle_app.command("list")
+def bundle_list(limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50) -> None:
+    """Bundles, newest first: id, state, clues, who prepared and approved them."""
+    store = _store()
+    typer.echo(
+        f"{'bundle':<22}{'state':<12}{'clues':>6}  {'prepared by':<14}{'approved by':<14}created (UTC)"
+    )
+    for record in store.exports(limit=limit):
+        typer.echo(
+            f"{record.id:<22}{record.status:<12}{len(record.post_ids):>6}  "
+            f"{record.created_by:<14}{record.approved_by or '-':<14}"
+            f"{record.created_at:%Y-%m-%d %H:%M}"
+        )
+
+
+@bundle_app.command("verify")
+def bundle_verify(
+    bundle: Annotated[Path, typer.Argument(help="The bundle ZIP file.")],
+    pubkey: Annotated[
+        Path | None,
+        typer.Option(help="The cluewatch operator's public key (PEM from `bundle pubkey`)."),
+    ] = None,
+    tsa_ca: Annotated[
+        Path | None,
+        typer.Option(help="CA certificate(s) of the time-stamping authority, to check its chain."),
+    ] = None,
+) -> None:
+    """Check a bundle offline: every file's SHA-256 and size, no missing or extra
+    files, the signature and the time stamp. Exit 0 when it all checks out, 1 otherwise.
+    Needs neither the store nor the model."""
+    from review_app.bundles.verify import verify_bundle
+
+    key = None
+    if pubkey is not None:
+        try:
+            key = pubkey.read_bytes()
+        except OSError as exc:
+            typer.echo(f"error: cannot read the public key {pubkey}: {exc.strerror}", err=True)
+            raise typer.Exit(2) from exc
+    result = verify_bundle(bundle, public_key=key, key_source=str(pubkey or ""), tsa_ca=tsa_ca)
+    manifest = result.manifest
+    if manifest:
+        typer.echo(
+            f"bundle {manifest['bundle_id']} ({manifest['format']}): {manifest['clue_count']} "
+            f"clue(s); prepared by {manifest['created']['by']} {manifest['created']['at']['cst']}, "
+            f"approved by {manifest['approved']['by']} {manifest['approved']['at']['cst']}"
+        )
+    for note in result.notes:
+        typer.echo(f"  note: {note}")
+    for problem in result.problems:
+        typer.echo(f"  PROBLEM: {problem}")
+    if result.ok:
+        typer.echo(f"VERIFIED: {bundle}")
+        return
+    typer.echo(f"FAILED: {bundle}: {len(result.problems)} problem(s)")
+    raise typer.Exit(1)
+
+
+@bundle_app.command("pubkey")
+def bundle_pubkey(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the PEM here (default: stdout).")
+    ] = None,
+) -> None:
+    """The public key that verifies this installation's bundles (PEM); the key pair is
+    generated on first use under DATA_DIR/keys."""
+    from review_app.bundles.keys import SigningKey
+
+    try:
+        key = SigningKey.load_or_create(_settings().keys_dir)
+    except CluewatchError as exc:
+        _fail(exc)
+    if output is None:
+        typer.echo(key.public_pem().decode(), nl=False)
+    else:
+        output.write_bytes(key.public_pem())
+    typer.echo(f"fingerprint {key.fingerprint}", err=True)

@@ -81,3 +81,40 @@ class CrawlError(CluewatchError):
 # E100-E119: review app and users
 class AuthError(CluewatchError):
     code = "E100"
+
+
+class RoleError(CluewatchError):
+    """The user's role does not allow the action; the message names both."""
+
+    code = "E101"
+
+
+# E120-E139: clue bundles
+class BundleError(CluewatchError):
+    """A bundle cannot be prepared, approved or downloaded in its present state."""
+
+    code = "E120"
+
+
+class SigningKeyError(CluewatchError):
+    """The bundle signing key is unreadable, malformed or has unsafe permissions."""
+
+    code = "E121"
+
+
+class TimestampError(CluewatchError):
+    """The time-stamping authority did not answer with a valid token for the manifest."""
+
+    code = "E122"
+
+
+class TwoPersonRuleError(CluewatchError):
+    """A supervisor other than the preparer must approve a bundle."""
+
+    code = "E123"
+
+
+class EvidenceError(CluewatchError):
+    """Captured evidence is missing or no longer matches its hash."""
+
+    code = "E124"

@@ -87,10 +87,23 @@ class Settings(BaseSettings):
     session_hours: float = Field(
         default=8.0, gt=0, description="Review-app session lifetime in hours."
     )
+    tsa_url: str | None = Field(
+        default=None,
+        description="RFC 3161 time-stamping authority URL; when set, every approved bundle's "
+        "manifest carries a time-stamp token from it (and approval fails if the TSA does not answer).",
+    )
+    bundle_screenshots: bool = Field(
+        default=True,
+        description="Render a screenshot of each captured page into bundles with headless "
+        "Chromium (when installed); false leaves them out and the bundle says so.",
+    )
+    bundle_max_clues: int = Field(
+        default=5_000, ge=1, description="Most clues one bundle may hold."
+    )
     host: str = Field(default="127.0.0.1", description="Address the review app listens on.")
     port: int = Field(default=8000, description="Port the review app listens on.")
 
-    @field_validator("es_url", "redis_url", "flag_threshold", mode="before")
+    @field_validator("es_url", "redis_url", "flag_threshold", "tsa_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -107,6 +120,16 @@ class Settings(BaseSettings):
     @property
     def evidence_dir(self) -> Path:
         return self.data_dir / "evidence"
+
+    @property
+    def keys_dir(self) -> Path:
+        """The bundle signing key (0700 directory, 0600 key file)."""
+        return self.data_dir / "keys"
+
+    @property
+    def bundles_dir(self) -> Path:
+        """Approved bundle files, one ZIP per bundle."""
+        return self.data_dir / "bundles"
 
     @property
     def full_user_agent(self) -> str:

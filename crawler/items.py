@@ -26,6 +26,11 @@ class CapturedPage:
     headers: list[tuple[str, str]]
     body: bytes | None
     body_sha256: str
+    # How the page was accessed, for the evidence record: the request's headers,
+    # the redirects followed to it ({"url", "status"} each) and the spider.
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    redirects: list[dict[str, Any]] = field(default_factory=list)
+    spider: str = ""
     raw_posts: list[dict[str, Any]] = field(default_factory=list)
     posts: list[Post] = field(default_factory=list)
     scored: list[ScoredPost] = field(default_factory=list)

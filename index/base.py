@@ -67,6 +67,26 @@ def describe_validation_error(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def export_conflict(
+    export_id: str, expected_version: int | None, stored_version: int | None
+) -> str | None:
+    """Why a bundle record may not be written over what is stored, or None.
+
+    `expected_version` None writes unconditionally; 0 means the record must be
+    new; n means the stored record must still be at version n.
+    """
+    if expected_version is None or expected_version == (stored_version or 0):
+        return None
+    if stored_version is None:
+        return f"bundle {export_id} does not exist (expected version {expected_version})"
+    if expected_version == 0:
+        return f"bundle {export_id} already exists"
+    return (
+        f"bundle {export_id} changed since it was read "
+        f"(version {stored_version}, expected {expected_version}); reload it"
+    )
+
+
 @dataclass
 class User:
     username: str
@@ -190,7 +210,21 @@ class Store(Protocol):
 
     def feedback(self, post_id: str) -> list[Feedback]: ...
 
-    def save_export(self, record: ExportRecord) -> None: ...
+    def save_export(
+        self,
+        record: ExportRecord,
+        *,
+        expected_version: int | None = None,
+        events: Sequence[AuditEvent] = (),
+    ) -> ExportRecord:
+        """Store a bundle record and append `events` to the audit log with it.
+
+        Without `expected_version` the record is written as given. With it the write
+        is conditional (`export_conflict`: 0 = must be new, n = stored version must
+        be n; else `ConflictError`, nothing written) and the stored record gets
+        version n + 1. Returns the record as stored.
+        """
+        ...
 
     def get_export(self, export_id: str) -> ExportRecord: ...
 

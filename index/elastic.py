@@ -48,7 +48,7 @@ from elasticsearch import ConflictError as VersionConflict
 from cluewatch.errors import ConflictError, LifecycleError, NotFound, StoreError
 from index import es_requests as req
 from index import neardup
-from index.base import PurgeResult, User, WriteResult, validate_posts
+from index.base import PurgeResult, User, WriteResult, export_conflict, validate_posts
 from index.contacts import contact_keys
 from index.models import (
     VERDICT_FROM,
@@ -938,14 +938,34 @@ class ElasticStore:
     # -- exports and retention -------------------------------------------------------------------
 
     @_translated
-    def save_export(self, record: ExportRecord) -> None:
-        self.es.index(
-            index=self.aliases["exports"],
-            id=record.id,
-            document=record.model_dump(mode="json"),
-            refresh="wait_for",
-            require_alias=True,
-        )
+    def save_export(
+        self,
+        record: ExportRecord,
+        *,
+        expected_version: int | None = None,
+        events: Sequence[AuditEvent] = (),
+    ) -> ExportRecord:
+        read: dict[str, Any] | None = None
+        if expected_version is not None:
+            with contextlib.suppress(NotFoundError):
+                read = dict(self.es.get(index=self.aliases["exports"], id=record.id))
+            stored = read["_source"]["version"] if read else None
+            problem = export_conflict(record.id, expected_version, stored)
+            if problem:
+                raise ConflictError(problem)
+            record = record.model_copy(update={"version": expected_version + 1})
+        try:
+            self.es.index(
+                **req.export_write(
+                    self.aliases["exports"], record, guarded=expected_version is not None, read=read
+                )
+            )
+        except VersionConflict:
+            raise ConflictError(
+                f"bundle {record.id} was changed by someone else meanwhile"
+            ) from None
+        self._append_events(events)
+        return record
 
     @_translated
     def get_export(self, export_id: str) -> ExportRecord:

@@ -33,6 +33,7 @@ from index.models import (
     AuditEvent,
     ClueState,
     DayCount,
+    ExportRecord,
     Fragment,
     Highlight,
     QueueFilter,
@@ -291,6 +292,10 @@ def _properties(name: str, analyzer: str) -> dict[str, Any]:
             "approved_at": _DATE,
             "post_ids": _KEYWORD,
             "sha256": _KEYWORD,
+            "version": {"type": "long"},
+            "downloads": {"type": "long"},
+            "last_downloaded_by": _KEYWORD,
+            "last_downloaded_at": _DATE,
             "meta": _DISABLED,
         }
     if name == "crawl_runs":
@@ -403,6 +408,23 @@ def signature_from_source(source: Mapping[str, Any]) -> bytes | None:
 def conditional(response: Mapping[str, Any]) -> dict[str, int]:
     """`if_seq_no`/`if_primary_term` of a document as it was read (get, mget or a hit)."""
     return {"if_seq_no": response["_seq_no"], "if_primary_term": response["_primary_term"]}
+
+
+def export_write(
+    alias: str, record: ExportRecord, *, guarded: bool, read: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Arguments of the `index` call storing a bundle record: unconditional, or
+    (`guarded`) only as a new document (`read` None) or over the document read."""
+    arguments: dict[str, Any] = {
+        "index": alias,
+        "id": record.id,
+        "document": record.model_dump(mode="json"),
+        "refresh": "wait_for",
+        "require_alias": True,
+    }
+    if guarded:
+        arguments |= {"op_type": "create"} if read is None else conditional(read)
+    return arguments
 
 
 def post_action(

@@ -358,17 +358,30 @@ class Feedback(_Model):
     at: datetime = Field(default_factory=utcnow)
 
 
+ExportStatus = Literal["prepared", "approved", "downloaded", "rejected"]
+
+
 class ExportRecord(_Model):
-    """A clue bundle: who prepared and approved it, which clues, the file's hash."""
+    """A clue bundle: who prepared and approved it, which clues, the file's hash.
+
+    States: prepared (by a liaison) -> approved (by a supervisor other than the
+    preparer; the bundle file is built and signed, its clues are transferred) ->
+    downloaded (every download counted); a prepared bundle may be rejected.
+    `version` is the store's optimistic-concurrency counter (`Store.save_export`).
+    """
 
     id: str = Field(min_length=1, max_length=64)
-    status: Literal["pending", "approved", "rejected"] = "pending"
+    status: ExportStatus = "prepared"
     created_by: str = Field(min_length=1)
     created_at: datetime = Field(default_factory=utcnow)
     approved_by: str | None = None
     approved_at: datetime | None = None
     post_ids: list[str]
-    sha256: str | None = None
+    sha256: str | None = Field(default=None, description="SHA-256 of the bundle ZIP file.")
+    version: int = Field(default=1, ge=1)
+    downloads: int = Field(default=0, ge=0)
+    last_downloaded_by: str | None = None
+    last_downloaded_at: datetime | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
 
 

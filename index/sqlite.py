@@ -29,7 +29,7 @@ from cluewatch.errors import ConflictError, LifecycleError, NotFound, StoreError
 from index import cursor as cursors
 from index import neardup
 from index.audit import chain_problems, event_hash
-from index.base import PurgeResult, User, WriteResult, validate_posts
+from index.base import PurgeResult, User, WriteResult, export_conflict, validate_posts
 from index.contacts import contact_keys, entity_key, filter_key
 from index.models import (
     CONTACT_KINDS,
@@ -1021,12 +1021,27 @@ class SQLiteStore:
 
     # -- exports and retention ---------------------------------------------
 
-    def save_export(self, record: ExportRecord) -> None:
+    def save_export(
+        self,
+        record: ExportRecord,
+        *,
+        expected_version: int | None = None,
+        events: Sequence[AuditEvent] = (),
+    ) -> ExportRecord:
         with self._write() as conn:
+            if expected_version is not None:
+                row = conn.execute("SELECT data FROM exports WHERE id=?", (record.id,)).fetchone()
+                stored = ExportRecord.model_validate_json(row[0]).version if row else None
+                problem = export_conflict(record.id, expected_version, stored)
+                if problem:
+                    raise ConflictError(problem)
+                record = record.model_copy(update={"version": expected_version + 1})
             conn.execute(
                 "INSERT INTO exports VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET data=excluded.data",
                 (record.id, _iso(record.created_at), record.model_dump_json()),
             )
+            self._append_audits(conn, list(events))
+        return record
 
     def get_export(self, export_id: str) -> ExportRecord:
         row = self._conn().execute("SELECT data FROM exports WHERE id=?", (export_id,)).fetchone()

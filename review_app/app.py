@@ -14,9 +14,9 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from cluewatch.settings import Settings
 from cluewatch.wiring import open_store
 from index.base import Store
-from review_app.auth import AUDIT_ROLES, ROLE_NAMES_ZH, LoginThrottle, Sessions
+from review_app.auth import AUDIT_ROLES, BUNDLE_VIEW_ROLES, ROLE_NAMES_ZH, LoginThrottle, Sessions
 from review_app.deps import LoginRequired, Services
-from review_app.routes import api, audit, auth, health, posts, queue
+from review_app.routes import api, audit, auth, bundles, health, posts, queue
 
 HERE = Path(__file__).resolve().parent
 
@@ -47,6 +47,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["role_names"] = ROLE_NAMES_ZH
     templates.env.globals["audit_roles"] = AUDIT_ROLES
+    templates.env.globals["bundle_roles"] = BUNDLE_VIEW_ROLES
     app = FastAPI(
         title="cluewatch 线索研判",
         description="Review queue, post detail and verdicts for cluewatch analysts.",
@@ -61,7 +62,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (auth, queue, posts, api, audit, health):
+    for module in (auth, queue, posts, api, audit, bundles, health):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

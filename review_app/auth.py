@@ -28,6 +28,12 @@ SUPERVISOR_ROLES = frozenset({"supervisor"})
 FEEDBACK_ROLES = frozenset({"liaison", "supervisor"})
 # Who reads the whole audit log.
 AUDIT_ROLES = frozenset({"supervisor", "admin"})
+# Clue bundles: a liaison prepares, a supervisor other than the preparer approves,
+# either may download an approved bundle; admins may see the list.
+BUNDLE_PREPARE_ROLES = frozenset({"liaison"})
+BUNDLE_APPROVE_ROLES = frozenset({"supervisor"})
+BUNDLE_DOWNLOAD_ROLES = frozenset({"liaison", "supervisor"})
+BUNDLE_VIEW_ROLES = frozenset({"liaison", "supervisor", "admin"})
 MIN_PASSWORD = 10
 
 _hasher = PasswordHasher()

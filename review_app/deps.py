@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from cluewatch.settings import Settings
 from index.base import Store
-from review_app.auth import ROLES, LoginThrottle, Session, Sessions
+from review_app.auth import ROLE_NAMES_ZH, ROLES, LoginThrottle, Session, Sessions
 
 SESSION_COOKIE = "cw_session"
 
@@ -59,7 +59,12 @@ def check_csrf(session: Session, token: str | None) -> None:
 
 def require_role(session: Session, roles: frozenset[str]) -> None:
     if session.user.role not in roles:
-        raise HTTPException(status_code=403, detail="无权执行此操作 (role not allowed)")
+        allowed = "、".join(ROLE_NAMES_ZH.get(r, r) for r in sorted(roles))
+        raise HTTPException(
+            status_code=403,
+            detail=f"无权执行此操作：仅限{allowed} ({session.user.username} is {session.user.role}: "
+            f"only {', '.join(sorted(roles))} may do this)",
+        )
 
 
 def safe_next(path: str | None) -> str:

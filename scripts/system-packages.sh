@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the test suite starts for real: redis-server (distributed crawl tests),
-# chromium and chromium-driver (review-app browser and security tests, driven by Selenium),
-# and a Chinese font so that the tests' screenshots of the review app are legible.
+# chromium and chromium-driver (review-app browser and security tests, driven by Selenium;
+# bundle screenshots), a Chinese font so that screenshots are legible, and openssl (the
+# local time-stamping authority of the bundle tests).
 # Installs what is missing with apt-get when run as root; otherwise says what to install.
 set -euo pipefail
-declare -A wanted=([redis-server]=redis-server [chromium]=chromium [chromedriver]=chromium-driver)
+declare -A wanted=([redis-server]=redis-server [chromium]=chromium [chromedriver]=chromium-driver [openssl]=openssl)
 missing=()
 for cmd in "${!wanted[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}")

@@ -44,7 +44,13 @@ class EvidencePipeline:
             headers=page.headers,
             body=page.body,
             captured_at=page.captured_at,
-            meta={"site": page.site},
+            meta={
+                "site": page.site,
+                "spider": page.spider,
+                "method": "GET",
+                "request_headers": [list(h) for h in page.request_headers],
+                "redirects": page.redirects,
+            },
         )
 
     def close_spider(self) -> None:

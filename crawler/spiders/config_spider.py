@@ -242,6 +242,9 @@ class ConfigSpider(scrapy.Spider):
             ],
             body=response.body if raw_posts else None,
             body_sha256=hashlib.sha256(response.body).hexdigest(),
+            request_headers=_request_headers(response),
+            redirects=_redirects(response),
+            spider=f"{self.name}:{self.site.name}",
             raw_posts=raw_posts,
         )
 
@@ -434,3 +437,31 @@ def _is_feed(response: TextResponse) -> bool:
         return False
     match = re.search(rb"<(?:\w+:)?(\w+)[\s/>]", re.sub(rb"<\?.*?\?>|<!--.*?-->", b"", head))
     return bool(match and match.group(1).decode() in FEED_ROOTS)
+
+
+# Credentials never go into the evidence record.
+_PRIVATE_HEADERS = frozenset({b"cookie", b"authorization", b"proxy-authorization"})
+
+
+def _request_headers(response: Response) -> list[tuple[str, str]]:
+    if response.request is None:
+        return []
+    return [
+        (k.decode("latin-1"), v.decode("latin-1"))
+        for k, values in response.request.headers.items()
+        if k.lower() not in _PRIVATE_HEADERS
+        for v in values
+    ]
+
+
+def _redirects(response: Response) -> list[dict[str, Any]]:
+    """The redirects Scrapy followed to this response: each URL and its status."""
+    if response.request is None:
+        return []
+    meta = response.request.meta
+    urls = meta.get("redirect_urls", [])
+    reasons = meta.get("redirect_reasons", [])
+    return [
+        {"url": url, "status": reasons[i] if i < len(reasons) else None}
+        for i, url in enumerate(urls)
+    ]

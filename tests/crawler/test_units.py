@@ -236,3 +236,24 @@ def test_download_failures_are_named_for_operators() -> None:
     assert error_kind(ConnectionRefusedError()) == "connection"
     assert error_kind(ResponseNeverReceived([])) == "connection"
     assert error_kind(ValueError("x")) == "ValueError"
+
+
+def test_capture_records_how_the_page_was_fetched_without_credentials() -> None:
+    from scrapy.http import HtmlResponse, Request
+
+    from crawler.spiders.config_spider import _redirects, _request_headers
+
+    request = Request(
+        "http://127.0.0.1/t/2",
+        headers={"User-Agent": "cluewatch/0.1 (test)", "Cookie": "sid=secret"},
+        meta={
+            "redirect_urls": ["http://127.0.0.1/t?id=2", "http://127.0.0.1/t/2?x"],
+            "redirect_reasons": [301, 302],
+        },
+    )
+    response = HtmlResponse(request.url, body=b"<p>x</p>", request=request)
+    assert _request_headers(response) == [("User-Agent", "cluewatch/0.1 (test)")]
+    assert _redirects(response) == [
+        {"url": "http://127.0.0.1/t?id=2", "status": 301},
+        {"url": "http://127.0.0.1/t/2?x", "status": 302},
+    ]

@@ -488,6 +488,40 @@ def test_exports_are_recorded(any_store: Store) -> None:
         any_store.get_export("nope")
 
 
+def test_export_writes_are_conditional_and_audited(any_store: Store) -> None:
+    record = ExportRecord(id="bundle-2", created_by="lia", post_ids=[pid(1)])
+    created = any_store.save_export(
+        record,
+        expected_version=0,
+        events=[AuditEvent(actor="lia", action="bundle.create", after={"export_id": "bundle-2"})],
+    )
+    assert created.version == 1 and any_store.get_export("bundle-2").version == 1
+    with pytest.raises(ConflictError, match="already exists"):
+        any_store.save_export(record, expected_version=0)
+    approved = any_store.save_export(
+        created.model_copy(update={"status": "approved", "approved_by": "sup"}),
+        expected_version=1,
+        events=[AuditEvent(actor="sup", action="bundle.approve", after={"export_id": "bundle-2"})],
+    )
+    assert approved.version == 2
+    # A second approver who read version 1 loses, and nothing of theirs is stored.
+    with pytest.raises(ConflictError, match="changed since it was read"):
+        any_store.save_export(
+            created.model_copy(update={"status": "rejected", "approved_by": "sup2"}),
+            expected_version=1,
+            events=[AuditEvent(actor="sup2", action="bundle.reject")],
+        )
+    stored = any_store.get_export("bundle-2")
+    assert (stored.status, stored.approved_by, stored.version) == ("approved", "sup", 2)
+    with pytest.raises(ConflictError, match="does not exist"):
+        any_store.save_export(
+            ExportRecord(id="bundle-3", created_by="lia", post_ids=[]), expected_version=4
+        )
+    actions = [e.action for e in any_store.audit_events(limit=10)]
+    assert actions == ["bundle.approve", "bundle.create"]
+    assert any_store.verify_audit_chain() == []
+
+
 def test_purge_removes_only_old_dismissed_posts(any_store: Store) -> None:
     any_store.write_posts(
         [make_post(n, raw_hash=f"{n:064x}") for n in (1, 2, 3)]

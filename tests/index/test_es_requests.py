@@ -253,6 +253,20 @@ def test_conditional_state_update_and_delete() -> None:
     assert body is None
 
 
+def test_bundle_record_writes_create_new_ones_and_guard_changes_by_what_was_read() -> None:
+    record = ExportRecord(id="b1", created_by="lia", post_ids=["p"], version=3)
+    plain = req.export_write("cw-exports", record, guarded=False, read=None)
+    assert plain["index"] == "cw-exports" and plain["id"] == "b1"
+    assert "op_type" not in plain and "if_seq_no" not in plain
+    assert plain["document"]["version"] == 3 and plain["document"]["status"] == "prepared"
+    assert req.export_write("cw-exports", record, guarded=True, read=None)["op_type"] == "create"
+    guarded = req.export_write(
+        "cw-exports", record, guarded=True, read={"_seq_no": 9, "_primary_term": 2}
+    )
+    assert (guarded["if_seq_no"], guarded["if_primary_term"]) == (9, 2)
+    assert "op_type" not in guarded
+
+
 def test_history_keeps_the_replaced_content_under_a_per_version_id() -> None:
     old = req.post_document(make_post(1, text="原文").model_copy(update={"version": 4}))
     action = req.history_action("cw-history", old, T0)
