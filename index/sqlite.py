@@ -45,6 +45,7 @@ from index.models import (
     Entity,
     ExportRecord,
     Feedback,
+    FeedbackOutcome,
     Highlight,
     Match,
     Post,
@@ -794,12 +795,18 @@ class SQLiteStore:
             params,
         ):
             verdicts_per_category[row[0]] = {"confirmed": row[1], "dismissed": row[2]}
+        feedback = {outcome.value: 0 for outcome in FeedbackOutcome}
+        for row in conn.execute(
+            f"SELECT outcome, COUNT(*) FROM feedback WHERE {vcond} GROUP BY outcome", vparams
+        ):
+            feedback[row[0]] = row[1]
         return Aggregations(
             flagged_per_day=flagged_per_day,
             per_site=per_site,
             per_state=per_state,
             throughput=throughput,
             verdicts_per_category=verdicts_per_category,
+            feedback=feedback,
         )
 
     # -- lifecycle -----------------------------------------------------------
