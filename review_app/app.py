@@ -13,9 +13,11 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from cluewatch.settings import Settings
 from cluewatch.wiring import open_store
 from index.base import Store
+from review_app.access import NAV_PAGES
 from review_app.auth import ROLE_NAMES_ZH, LoginThrottle, Sessions
 from review_app.deps import LoginRequired, Services
-from review_app.routes import api, auth, health, posts, queue
+from review_app.lexicon_live import LiveLexicon
+from review_app.routes import actors, api, auth, health, lexicon, posts, queue
 
 HERE = Path(__file__).resolve().parent
 
@@ -45,6 +47,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     store = store or open_store(settings)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["role_names"] = ROLE_NAMES_ZH
+    templates.env.globals["nav_pages"] = NAV_PAGES
     app = FastAPI(
         title="cluewatch 线索研判",
         description="Review queue, post detail and verdicts for cluewatch analysts.",
@@ -57,9 +60,12 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         throttle=LoginThrottle(),
         templates=templates,
     )
+    app.state.lexicon = LiveLexicon(settings.lexicon_dir)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (auth, queue, posts, api, health):
+        app.include_router(module.router)
+    for module in (actors, lexicon):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
