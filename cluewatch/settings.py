@@ -87,10 +87,15 @@ class Settings(BaseSettings):
     session_hours: float = Field(
         default=8.0, gt=0, description="Review-app session lifetime in hours."
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Prometheus must send to /metrics; unset, /metrics is open "
+        "(counts and timings only).",
+    )
     host: str = Field(default="127.0.0.1", description="Address the review app listens on.")
     port: int = Field(default=8000, description="Port the review app listens on.")
 
-    @field_validator("es_url", "redis_url", "flag_threshold", mode="before")
+    @field_validator("es_url", "redis_url", "flag_threshold", "metrics_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

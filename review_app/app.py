@@ -17,7 +17,20 @@ from review_app.access import NAV_PAGES
 from review_app.auth import ROLE_NAMES_ZH, LoginThrottle, Sessions
 from review_app.deps import LoginRequired, Services
 from review_app.lexicon_live import LiveLexicon
-from review_app.routes import actors, api, auth, health, lexicon, posts, queue
+from review_app.metrics import Metrics, MetricsMiddleware
+from review_app.routes import (
+    actors,
+    api,
+    auth,
+    dashboard,
+    health,
+    lexicon,
+    metrics,
+    posts,
+    queue,
+    runs,
+    users,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -61,11 +74,13 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         templates=templates,
     )
     app.state.lexicon = LiveLexicon(settings.lexicon_dir)
+    app.state.metrics = Metrics(store)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (auth, queue, posts, api, health):
         app.include_router(module.router)
-    for module in (actors, lexicon):
+    for module in (actors, lexicon, dashboard, runs, users, metrics):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from cluewatch.errors import AuthError
+from cluewatch.errors import AuthError, NotFound
 from index.base import Store, User
 from index.models import AuditEvent
 
@@ -67,7 +67,7 @@ def add_user(
 def _existing(store: Store, username: str) -> User:
     user = store.get_user(username)
     if user is None:
-        raise AuthError(f"no user {username!r}")
+        raise NotFound(f"no user {username!r}")
     return user
 
 

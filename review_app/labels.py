@@ -36,3 +36,7 @@ TECHNIQUE_NAMES_ZH = {
 }
 
 WEIGHT_NAMES_ZH = {"strong": "强", "medium": "中", "weak": "弱"}
+
+FEEDBACK_NAMES_ZH = {"received": "已接收", "case_opened": "已立案", "no_case": "不予立案"}
+
+CRAWL_STATUS_NAMES_ZH = {"running": "运行中", "finished": "已完成", "failed": "失败"}
