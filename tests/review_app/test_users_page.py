@@ -8,12 +8,19 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from index.base import User
 from tests.review_app.pages import PASSWORD, Env, open_env, roles_allowed
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> Env:
     return open_env(tmp_path)
+
+
+def _user(env: Env, username: str) -> User:
+    user = env.store.get_user(username)
+    assert user is not None, username
+    return user
 
 
 def test_admin_adds_a_user_who_can_then_log_in(env: Env) -> None:
@@ -24,7 +31,7 @@ def test_admin_adds_a_user_who_can_then_log_in(env: Env) -> None:
         data={"csrf": token, "username": "bob", "role": "liaison", "password": "new-password-42"},
     )
     assert response.status_code == 200 and "已新增用户：bob" in response.text
-    assert env.store.get_user("bob").role == "liaison"  # type: ignore[union-attr]
+    assert _user(env, "bob").role == "liaison"
     event = env.store.audit_events(action="user.add")[0]
     assert event.actor == "root" and event.after == {"user": "bob", "role": "liaison"}
     env.client.post("/logout")
@@ -63,7 +70,7 @@ def test_disable_ends_sessions_and_enable_restores_login(env: Env) -> None:
     token = env.page_token("/users")
     assert env.client.post("/users/alice/disable", data={"csrf": token}).status_code == 200
     assert other.get("/api/me").status_code == 401
-    assert env.store.get_user("alice").disabled  # type: ignore[union-attr]
+    assert _user(env, "alice").disabled
     enabled = env.api_post("/api/users/alice/enable", {})
     assert enabled.status_code == 200 and enabled.json()["disabled"] is False
     actions = [e.action for e in env.store.audit_events(actor="root")]
@@ -108,6 +115,6 @@ def test_only_admins_manage_users_and_changes_need_csrf(env: Env) -> None:
     env.login("root")
     assert env.api_post("/api/users/alice/disable", {}, csrf=False).status_code == 403
     assert env.client.post("/users/alice/disable", data={"csrf": "forged"}).status_code == 403
-    assert not env.store.get_user("alice").disabled  # type: ignore[union-attr]
+    assert not _user(env, "alice").disabled
     page = env.client.get("/users").text
     assert "password_hash" not in page and "$argon2" not in page
