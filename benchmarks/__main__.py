@@ -1,9 +1,10 @@
 """Run every benchmark in turn."""
 
-from benchmarks import classifier, crawl, index, lexicon
+from benchmarks import classifier, crawl, index, lexicon, review_app
 
 if __name__ == "__main__":
     lexicon.main()
     classifier.main()
     index.main()
     crawl.main()
+    review_app.main()
