@@ -159,31 +159,36 @@ class Results:
                 self.failures[kind].append(problem)
 
 
+Call = Callable[[], httpx.Response]
+
+
+def get(client: httpx.Client, path: str) -> Call:
+    return lambda: client.get(path)
+
+
+def post_json(client: httpx.Client, path: str, body: dict[str, str], csrf: str) -> Call:
+    return lambda: client.post(path, json=body, headers={"X-CSRF-Token": csrf})
+
+
 def requests_for(
     client: httpx.Client, csrf: str, posts: list[str], verdict_posts: list[str]
-) -> list[tuple[str, Callable[[], httpx.Response], int]]:
+) -> list[tuple[str, Call, int]]:
     """One client's cycle of requests: (kind, call, the status expected)."""
     categories = itertools.cycle(CATEGORIES)
-    calls: list[tuple[str, Callable[[], httpx.Response], int]] = []
+    calls: list[tuple[str, Call, int]] = []
     for n, (post_id, verdict_id) in enumerate(zip(posts, verdict_posts, strict=False)):
         queue_url = "/" if n % 2 == 0 else f"/?category={next(categories)}"
-        calls.append(("queue page", lambda u=queue_url: client.get(u), 200))
-        calls.append(("post page", lambda p=post_id: client.get(f"/posts/{p}"), 200))
         body = {"kind": VERDICTS[n % len(VERDICTS)], "note": "benchmark"}
-        calls.append(
-            (
-                "verdict",
-                lambda p=verdict_id, b=body: client.post(
-                    f"/api/posts/{p}/verdict", json=b, headers={"X-CSRF-Token": csrf}
-                ),
-                200,
-            )
-        )
-        calls.append(("health", lambda: client.get("/healthz"), 200))
+        calls += [
+            ("queue page", get(client, queue_url), 200),
+            ("post page", get(client, f"/posts/{post_id}"), 200),
+            ("verdict", post_json(client, f"/api/posts/{verdict_id}/verdict", body, csrf), 200),
+            ("health", get(client, "/healthz"), 200),
+        ]
     return calls
 
 
-def drive(calls: list[tuple[str, Callable[[], httpx.Response], int]], results: Results) -> None:
+def drive(calls: list[tuple[str, Call, int]], results: Results) -> None:
     for kind, call, expected in calls:
         start = time.perf_counter()
         response = call()
@@ -211,8 +216,7 @@ def run_load(base: str, users: list[str], requests: int) -> tuple[Results, float
         plans.append(requests_for(client, csrf, view[mine], judge[mine]))
     warm = Results()
     for client, _ in sessions[:2]:  # open the server's connections and caches
-        for path in ("/", f"/posts/{view[-1]}", "/healthz"):
-            drive([("health", lambda c=client, p=path: c.get(p), 200)], warm)
+        drive([("health", get(client, p), 200) for p in ("/", f"/posts/{view[-1]}")], warm)
     results = Results()
     threads = [threading.Thread(target=drive, args=(plan, results)) for plan in plans]
     started = time.perf_counter()
@@ -229,7 +233,7 @@ def run_load(base: str, users: list[str], requests: int) -> tuple[Results, float
 def report(results: Results, elapsed: float, posts: int, clients: int) -> None:
     total = sum(len(s) for s in results.samples.values())
     h50, h95 = percentiles(results.samples["health"])
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for kind in KINDS:
         p50, p95 = percentiles(results.samples[kind])
         rows.append(

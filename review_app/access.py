@@ -8,7 +8,7 @@ role gets 403 either way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -50,7 +50,12 @@ def api_role(roles: frozenset[str]) -> Callable[[Session], Session]:
 
 
 def render(
-    request: Request, template: str, session: Session, *, status_code: int = 200, **context: object
+    request: Request,
+    template: str,
+    session: Session,
+    context: Mapping[str, object],
+    *,
+    status_code: int = 200,
 ) -> Response:
     """A page of `template` with the session (for the header and CSRF fields) and `context`."""
     return services(request).templates.TemplateResponse(

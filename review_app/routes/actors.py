@@ -82,7 +82,7 @@ def actors_page(
     request: Request, session: Annotated[Session, Depends(page_role(ACTOR_ROLES))]
 ) -> Response:
     actors = services(request).store.actors(limit=LIST_LIMIT)
-    return render(request, "actors.html", session, actors=actors, **LABELS)
+    return render(request, "actors.html", session, {"actors": actors, **LABELS})
 
 
 @router.get("/actors/{actor_id}", response_class=HTMLResponse)
@@ -92,15 +92,13 @@ def actor_page(
     session: Annotated[Session, Depends(page_role(ACTOR_ROLES))],
 ) -> Response:
     detail = actor_detail(request, actor_id)
-    return render(
-        request,
-        "actor.html",
-        session,
-        actor=detail.actor,
-        timeline=detail.timeline,
-        timeline_limit=TIMELINE_LIMIT,
+    context = {
+        "actor": detail.actor,
+        "timeline": detail.timeline,
+        "timeline_limit": TIMELINE_LIMIT,
         **LABELS,
-    )
+    }
+    return render(request, "actor.html", session, context)
 
 
 @router.get("/api/actors", tags=["api"])

@@ -122,16 +122,14 @@ def dashboard_page(
     flagged = sum(row.count for row in data.aggregations.flagged_per_day)
     verdicts = sum(row.count for row in data.aggregations.throughput)
     open_clues = sum(data.queue.get(s.value, 0) for s in OPEN_STATES)
-    return render(
-        request,
-        "dashboard.html",
-        session,
-        days=days,
-        periods=PERIODS,
-        since=data.since,
-        charts=charts(data, days),
-        totals={"新增标记": flagged, "研判": verdicts, "待研判": open_clues},
-    )
+    context = {
+        "days": days,
+        "periods": PERIODS,
+        "since": data.since,
+        "charts": charts(data, days),
+        "totals": {"新增标记": flagged, "研判": verdicts, "待研判": open_clues},
+    }
+    return render(request, "dashboard.html", session, context)
 
 
 @router.get("/api/dashboard", tags=["api"])

@@ -68,7 +68,7 @@ def runs_page(
     site: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     runs = history(request, site) if site else latest_per_site(request)
-    return render(request, "runs.html", session, site=site, runs=runs, **LABELS)
+    return render(request, "runs.html", session, {"site": site, "runs": runs, **LABELS})
 
 
 @router.get("/api/runs", tags=["api"])

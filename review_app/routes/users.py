@@ -97,11 +97,13 @@ def _page(
         request,
         "users.html",
         session,
+        {
+            "users": list_users(request),
+            "roles": ROLES,
+            "message": message,
+            "error": error,
+        },
         status_code=status_code,
-        users=list_users(request),
-        roles=ROLES,
-        message=message,
-        error=error,
     )
 
 

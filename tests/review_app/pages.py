@@ -3,18 +3,19 @@ for the tests of the actors, lexicon, dashboard, crawl runs, users and metrics p
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from httpx import Response
 
 from cluewatch.settings import Settings
+from index.base import User
 from index.sqlite import SQLiteStore
 from review_app.app import create_app
-from review_app.auth import add_user
+from review_app.auth import hash_password
 
 PASSWORD = "correct-horse-battery"
 # One user per role: analyst, supervisor, liaison, admin.
@@ -45,15 +46,23 @@ class Env:
         assert found, f"no CSRF field on {path}"
         return found.group(1)
 
-    def api_post(self, path: str, body: dict[str, Any], *, csrf: bool = True) -> Response:
+    def api_post(self, path: str, body: dict[str, Any], *, csrf: bool = True) -> Any:
+        """POST JSON to the API, with the session's CSRF header unless `csrf` is false
+        (the test client's response: httpx2's or httpx's, whichever Starlette uses)."""
         headers = {"X-CSRF-Token": self.token()} if csrf else {}
         return self.client.post(path, json=body, headers=headers)
+
+
+@functools.cache
+def _password_hash() -> str:
+    """One argon2 hash of PASSWORD for every test user: hashing is slow on purpose."""
+    return hash_password(PASSWORD)
 
 
 def open_env(tmp_path: Path, **settings: Any) -> Env:
     store = SQLiteStore(tmp_path / "app.db")
     for username, role in USERS.items():
-        add_user(store, username, PASSWORD, role)
+        store.add_user(User(username, role, _password_hash()))
     config = Settings(data_dir=tmp_path / "data", **settings)
     client = TestClient(create_app(config, store=store), base_url="http://127.0.0.1")
     return Env(store=store, client=client, settings=config)
