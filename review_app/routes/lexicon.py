@@ -19,6 +19,7 @@ from cluewatch.errors import LexiconDataError
 from cluewatch.taxonomy import CATEGORIES, CATEGORY_NAMES_ZH
 from index.base import describe_validation_error
 from index.models import Entity, Match
+from lexicon import Term
 from lexicon.manage import analyze_text, term_stats
 from review_app.access import api_role, page_role, render
 from review_app.auth import LEXICON_EDIT_ROLES, LEXICON_VIEW_ROLES, Session
@@ -110,7 +111,7 @@ def lexicon_terms(request: Request) -> LexiconOut:
     )
 
 
-def add(request: Request, session: Session, body: TermIn) -> TermOut:
+def add(request: Request, session: Session, body: TermIn) -> Term:
     """Add a term to the overlay (replacing the operator's entry of the same text)."""
     svc = services(request)
     try:
@@ -129,19 +130,22 @@ def add(request: Request, session: Session, body: TermIn) -> TermOut:
         )
     except LexiconDataError as exc:
         raise HTTPException(status_code=400, detail=exc.message) from exc
-    key = (term.category, term.term)
-    return next(t for t in lexicon_terms(request).terms if (t.category, t.term) == key)
+    return term
 
 
-def disable(request: Request, session: Session, body: DisableIn) -> list[TermOut]:
+def disable(request: Request, session: Session, body: DisableIn) -> list[Term]:
     svc = services(request)
     try:
-        disabled = disable_term_audited(
+        return disable_term_audited(
             svc.store, svc.settings.lexicon_dir, body.term, body.category, by=session.user.username
         )
     except LexiconDataError as exc:
         raise HTTPException(status_code=404, detail=exc.message) from exc
-    keys = {(t.category, t.term) for t in disabled}
+
+
+def with_hits(request: Request, terms: list[Term]) -> list[TermOut]:
+    """The rows of the term table for `terms` (the statistics scan the stored matches)."""
+    keys = {(t.category, t.term) for t in terms}
     return [t for t in lexicon_terms(request).terms if (t.category, t.term) in keys]
 
 
@@ -151,10 +155,11 @@ def analyze(request: Request, text: str) -> dict[str, Any]:
 
 
 def _split(value: str) -> list[str]:
-    """Words of a form field separated by commas (either width), spaces or new lines."""
-    return [
-        w for w in value.replace("，", ",").replace("\n", ",").replace(" ", ",").split(",") if w
-    ]
+    """Words of a form field, one per line or separated by commas (either width) or 、;
+    not by spaces, which variants such as "dai yun" hold."""
+    for separator in ("，", "、", "\n"):
+        value = value.replace(separator, ",")
+    return [w.strip() for w in value.split(",") if w.strip()]
 
 
 def _page(
@@ -294,7 +299,7 @@ def lexicon_add_api(
 ) -> TermOut:
     """Add a term to the operator's overlay (supervisors); an audit event."""
     check_csrf(session, x_csrf_token)
-    return add(request, session, body)
+    return with_hits(request, [add(request, session, body)])[0]
 
 
 @router.post("/api/lexicon/terms/disable", tags=["api"])
@@ -306,7 +311,7 @@ def lexicon_disable_api(
 ) -> list[TermOut]:
     """Disable every term of this text (in `category` if given); an audit event each."""
     check_csrf(session, x_csrf_token)
-    return disable(request, session, body)
+    return with_hits(request, disable(request, session, body))
 
 
 @router.post("/api/lexicon/test", tags=["api"])

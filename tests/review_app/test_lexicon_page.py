@@ -52,12 +52,14 @@ def test_supervisor_adds_a_term_the_app_sees_at_once_and_it_is_audited(env: Env)
         "/lexicon/terms",
         data={
             "csrf": token, "term": "暗号宝宝", "category": "illegal_adoption",
-            "weight": "medium", "note": "测试用的暗语", "variants": "暗号娃，暗号崽",
+            "weight": "medium", "note": "测试用的暗语", "variants": "暗号娃，an hao wa",
         },
     )  # fmt: skip
     assert added.status_code == 200 and "暗号宝宝" in added.text
     after = env.api_post("/api/lexicon/test", {"text": "有暗号娃 私聊"}).json()
     assert [(m["term"], m["surface"]) for m in after["matches"]] == [("暗号宝宝", "暗号娃")]
+    terms = {(t["category"], t["term"]): t for t in env.client.get("/api/lexicon").json()["terms"]}
+    assert terms[("illegal_adoption", "暗号宝宝")]["variants"] == ["暗号娃", "an hao wa"]
     assert after["lexicon_version"] != before["lexicon_version"]
     overlay = env.settings.lexicon_dir / "illegal_adoption.yaml"
     assert "暗号宝宝" in overlay.read_text(encoding="utf-8")
