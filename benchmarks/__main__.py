@@ -1,6 +1,6 @@
 """Run every benchmark in turn."""
 
-from benchmarks import bundles, classifier, crawl, index, lexicon
+from benchmarks import bundles, classifier, crawl, index, lexicon, review_app
 
 if __name__ == "__main__":
     lexicon.main()
@@ -8,3 +8,4 @@ if __name__ == "__main__":
     index.main()
     crawl.main()
     bundles.main()
+    review_app.main()

@@ -28,6 +28,8 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(user_app, name="user")
 
 SCORE_BATCH = 64
+# Who changes made with the command line are recorded as in the audit log.
+CLI_ACTOR = "cli"
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -479,11 +481,10 @@ def user_add(
     ] = "",
 ) -> None:
     """Create a review-app user."""
-    from cluewatch.wiring import open_store
     from review_app.auth import add_user
 
     try:
-        add_user(open_store(_settings()), username, password, role)
+        add_user(_store(), username, password, role, by=CLI_ACTOR)
     except CluewatchError as exc:
         _fail(exc)
     typer.echo(f"user {username} ({role}) created")
@@ -492,13 +493,12 @@ def user_add(
 @user_app.command("disable")
 def user_disable(username: str) -> None:
     """Disable a user and end their sessions."""
-    store = _store()
-    user = store.get_user(username)
-    if user is None:
-        typer.echo(f"error: no user {username!r}", err=True)
-        raise typer.Exit(2)
-    user.disabled = True
-    store.update_user(user)
+    from review_app.auth import set_disabled
+
+    try:
+        set_disabled(_store(), username, True, by=CLI_ACTOR)
+    except CluewatchError as exc:
+        _fail(exc)
     typer.echo(f"user {username} disabled")
 
 
@@ -510,18 +510,12 @@ def user_passwd(
     ] = "",
 ) -> None:
     """Set a user's password."""
-    from review_app.auth import hash_password
+    from review_app.auth import set_password
 
-    store = _store()
-    user = store.get_user(username)
-    if user is None:
-        typer.echo(f"error: no user {username!r}", err=True)
-        raise typer.Exit(2)
     try:
-        user.password_hash = hash_password(password)
+        set_password(_store(), username, password, by=CLI_ACTOR)
     except CluewatchError as exc:
         _fail(exc)
-    store.update_user(user)
     typer.echo(f"password of {username} changed")
 
 
@@ -720,13 +714,15 @@ def lexicon_add(
     ] = False,
 ) -> None:
     """Add a term (or replace the operator's entry for it); takes effect on the next load."""
-    from lexicon.manage import add_term
+    from review_app.lexicon_live import add_term_audited
 
     settings = _settings()
     try:
-        added, data = add_term(
+        added, data = add_term_audited(
+            _store(),
             settings.lexicon_dir,
             category,
+            by=CLI_ACTOR,
             term=term,
             weight=weight,
             note=note,
@@ -746,10 +742,12 @@ def lexicon_disable(
     category: Annotated[str | None, typer.Option(help="Only in this category.")] = None,
 ) -> None:
     """Disable a term (shipped or added) without editing the shipped data."""
-    from lexicon.manage import disable_term
+    from review_app.lexicon_live import disable_term_audited
 
     try:
-        disabled = disable_term(_settings().lexicon_dir, term, category)
+        disabled = disable_term_audited(
+            _store(), _settings().lexicon_dir, term, category, by=CLI_ACTOR
+        )
     except CluewatchError as exc:
         _fail(exc)
     for t in disabled:
@@ -762,52 +760,30 @@ def lexicon_test(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show what the lexicon finds in a text: matches, entities, lures, suppressed matches."""
-    from lexicon import Matcher, category_evidence
+    from lexicon.manage import analyze_text
 
     if text == "-":
         text = sys.stdin.read()
-    data = _lexicon_data()
-    analysis = Matcher(data).analyze(text)
-    result = {
-        "lexicon_version": data.version,
-        "categories": category_evidence(analysis.matches),
-        "matches": [
-            {
-                "term": m.term,
-                "category": m.category,
-                "weight": m.weight,
-                "technique": m.technique,
-                "surface": m.surface,
-                "start": m.start,
-                "end": m.end,
-            }
-            for m in analysis.matches
-        ],
-        "entities": [
-            {"kind": e.kind, "value": e.value, "start": e.start, "end": e.end}
-            for e in analysis.entities
-        ],
-        "lures": [{"kind": h.kind, "term": h.term, "start": h.start} for h in analysis.lures],
-        "suppressed": [
-            {"term": m.term, "category": m.category, "surface": m.surface, "start": m.start}
-            for m in analysis.suppressed
-        ],
-    }
+    result = analyze_text(_lexicon_data(), text)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    if not analysis.matches:
+    if not result["matches"]:
         typer.echo("no matches")
-    for m in analysis.matches:
+    for m in result["matches"]:
         typer.echo(
-            f"match   {m.category:<20} {m.weight:<6} {m.term}  «{m.surface}» "
-            f"[{m.start}:{m.end}] {m.technique}"
+            f"match   {m['category']:<20} {m['weight']:<6} {m['term']}  «{m['surface']}» "
+            f"[{m['start']}:{m['end']}] {m['technique']}"
         )
-    for e in analysis.entities:
-        typer.echo(f"entity  {e.kind:<20} {e.value}  «{text[e.start : e.end]}» [{e.start}:{e.end}]")
-    for m in analysis.suppressed:
+    for e in result["entities"]:
         typer.echo(
-            f"ignored {m.category:<20} {m.term}  «{m.surface}» (no context, or a negative word near)"
+            f"entity  {e['kind']:<20} {e['value']}  «{text[e['start'] : e['end']]}» "
+            f"[{e['start']}:{e['end']}]"
+        )
+    for m in result["suppressed"]:
+        typer.echo(
+            f"ignored {m['category']:<20} {m['term']}  «{m['surface']}» "
+            f"({m['reason']}: {m['detail']})"
         )
     for category, value in sorted(result["categories"].items()):
         typer.echo(f"lexicon {category:<20} {value:.2f}")
@@ -819,6 +795,8 @@ def lexicon_stats(
 ) -> None:
     """Terms per category and weight; per-term hits and verdict precision from the store."""
     from collections import Counter
+
+    from lexicon.manage import precision
 
     data = _lexicon_data()
     counts = Counter((t.category, t.weight) for t in data.active_terms())
@@ -854,11 +832,10 @@ def lexicon_stats(
         f"\n{'term':<16}{'category':<22}{'posts':>7}{'confirmed':>11}{'dismissed':>11}{'precision':>11}"
     )
     for row in hits:
-        judged = row["confirmed"] + row["dismissed"]
-        precision = f"{row['confirmed'] / judged:.2f}" if judged else "-"
+        share = precision(row["confirmed"], row["dismissed"])
         typer.echo(
             f"{row['term']:<16}{row['category']:<22}{row['posts']:>7}"
-            f"{row['confirmed']:>11}{row['dismissed']:>11}{precision:>11}"
+            f"{row['confirmed']:>11}{row['dismissed']:>11}{'-' if share is None else f'{share:.2f}':>11}"
         )
 
 

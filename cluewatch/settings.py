@@ -100,10 +100,17 @@ class Settings(BaseSettings):
     bundle_max_clues: int = Field(
         default=5_000, ge=1, description="Most clues one bundle may hold."
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Prometheus must send to /metrics; unset, /metrics is open "
+        "(counts and timings only).",
+    )
     host: str = Field(default="127.0.0.1", description="Address the review app listens on.")
     port: int = Field(default=8000, description="Port the review app listens on.")
 
-    @field_validator("es_url", "redis_url", "flag_threshold", "tsa_url", mode="before")
+    @field_validator(
+        "es_url", "redis_url", "flag_threshold", "tsa_url", "metrics_token", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

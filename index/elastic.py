@@ -674,7 +674,10 @@ class ElasticStore:
         verdicts = self.es.search(
             index=self.aliases["verdicts"], **req.throughput_request(since, until)
         )["aggregations"]
-        return req.parse_dashboard(posts, verdicts)
+        feedback = self.es.search(
+            index=self.aliases["feedback"], **req.feedback_counts_request(since, until)
+        )["aggregations"]
+        return req.parse_dashboard(posts, verdicts, feedback)
 
     @_translated
     def count_by_state(self) -> dict[ClueState, int]:

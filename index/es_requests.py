@@ -34,6 +34,7 @@ from index.models import (
     ClueState,
     DayCount,
     ExportRecord,
+    FeedbackOutcome,
     Fragment,
     Highlight,
     QueueFilter,
@@ -1089,6 +1090,15 @@ def throughput_request(since: datetime | None, until: datetime | None) -> dict[s
     }
 
 
+def feedback_counts_request(since: datetime | None, until: datetime | None) -> dict[str, Any]:
+    """Police feedback recorded in the period, per outcome."""
+    return {
+        "query": {"bool": {"filter": _period("at", since, until)}},
+        "size": 0,
+        "aggs": {"outcomes": {"terms": {"field": "outcome", "size": len(FeedbackOutcome)}}},
+    }
+
+
 def _day_counts(days: Mapping[str, Any], sub: str) -> list[DayCount]:
     rows = [
         DayCount(day=day["key_as_string"], key=bucket["key"], count=bucket["doc_count"])
@@ -1098,11 +1108,16 @@ def _day_counts(days: Mapping[str, Any], sub: str) -> list[DayCount]:
     return sorted(rows, key=lambda r: (r.day, r.key))
 
 
-def parse_dashboard(posts: Mapping[str, Any], verdicts: Mapping[str, Any]) -> Aggregations:
-    """`Aggregations` from the `aggregations` of the two dashboard searches."""
+def parse_dashboard(
+    posts: Mapping[str, Any], verdicts: Mapping[str, Any], feedback: Mapping[str, Any]
+) -> Aggregations:
+    """`Aggregations` from the `aggregations` of the three dashboard searches."""
     per_state = {state.value: 0 for state in ClueState}
     for bucket in posts["per_state"]["buckets"]:
         per_state[bucket["key"]] = bucket["doc_count"]
+    outcomes = {outcome.value: 0 for outcome in FeedbackOutcome}
+    for bucket in feedback["outcomes"]["buckets"]:
+        outcomes[bucket["key"]] = bucket["doc_count"]
     return Aggregations(
         flagged_per_day=_day_counts(posts["flagged_per_day"]["days"], "labels"),
         per_site={
@@ -1118,6 +1133,7 @@ def parse_dashboard(posts: Mapping[str, Any], verdicts: Mapping[str, Any]) -> Ag
             }
             for b in posts["verdicts_per_category"]["labels"]["buckets"]
         },
+        feedback=outcomes,
     )
 
 

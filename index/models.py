@@ -401,3 +401,7 @@ class Aggregations(_Model):
     verdicts_per_category: dict[str, dict[str, int]] = Field(
         description="Confirmed and dismissed clues per category (precision from verdicts)."
     )
+    feedback: dict[str, int] = Field(
+        default_factory=dict,
+        description="Police feedback recorded in the period, per outcome (every outcome listed).",
+    )

@@ -45,6 +45,7 @@ from index.models import (
     Entity,
     ExportRecord,
     Feedback,
+    FeedbackOutcome,
     Highlight,
     Match,
     Post,
@@ -276,6 +277,27 @@ MIGRATIONS.append(
     # 3: one site's open queue by time (measured at a million posts: 53 ms p95 without).
     f"""
     CREATE INDEX posts_open_site_time ON posts (site, captured_at DESC, id) WHERE {_OPEN_SQL};
+    """
+)
+_STATE_ROWS = ", ".join(f"('{state.value}', 0)" for state in ClueState)
+MIGRATIONS.append(
+    # 4: posts per clue state, kept by triggers: the queue page shows them at every load,
+    # and counting walked the state index (130 ms at a million posts).
+    f"""
+    CREATE TABLE state_counts (state TEXT PRIMARY KEY, posts INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO state_counts (state, posts) VALUES {_STATE_ROWS};
+    UPDATE state_counts SET posts = (SELECT COUNT(*) FROM posts WHERE posts.state = state_counts.state);
+    CREATE TRIGGER posts_state_insert AFTER INSERT ON posts BEGIN
+        UPDATE state_counts SET posts = posts + 1 WHERE state = NEW.state;
+    END;
+    CREATE TRIGGER posts_state_delete AFTER DELETE ON posts BEGIN
+        UPDATE state_counts SET posts = posts - 1 WHERE state = OLD.state;
+    END;
+    CREATE TRIGGER posts_state_update AFTER UPDATE OF state ON posts
+    WHEN OLD.state != NEW.state BEGIN
+        UPDATE state_counts SET posts = posts - 1 WHERE state = OLD.state;
+        UPDATE state_counts SET posts = posts + 1 WHERE state = NEW.state;
+    END;
     """
 )
 # Work a migration needs beyond its SQL, run in the same transaction.
@@ -636,9 +658,10 @@ class SQLiteStore:
         return [_from_row(row) for row in rows]
 
     def count_by_state(self) -> dict[ClueState, int]:
+        """Posts per clue state, from the counts the triggers of migration 4 keep."""
         counts = {state: 0 for state in ClueState}
-        for row in self._conn().execute("SELECT state, COUNT(*) FROM posts GROUP BY state"):
-            counts[ClueState(row[0])] = row[1]
+        for state, posts in self._conn().execute("SELECT state, posts FROM state_counts"):
+            counts[ClueState(state)] = posts
         return counts
 
     def count_posts(self) -> int:
@@ -799,12 +822,18 @@ class SQLiteStore:
             params,
         ):
             verdicts_per_category[row[0]] = {"confirmed": row[1], "dismissed": row[2]}
+        feedback = {outcome.value: 0 for outcome in FeedbackOutcome}
+        for row in conn.execute(
+            f"SELECT outcome, COUNT(*) FROM feedback WHERE {vcond} GROUP BY outcome", vparams
+        ):
+            feedback[row[0]] = row[1]
         return Aggregations(
             flagged_per_day=flagged_per_day,
             per_site=per_site,
             per_state=per_state,
             throughput=throughput,
             verdicts_per_category=verdicts_per_category,
+            feedback=feedback,
         )
 
     # -- lifecycle -----------------------------------------------------------

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ import yaml
 from cluewatch.errors import LexiconDataError
 from cluewatch.taxonomy import CATEGORIES
 from lexicon.data import SHIPPED_DIR, LexiconData, Term, _load_category_file, load_data
+from lexicon.matcher import Matcher, category_evidence
 
 _FIELDS = ("term", "weight", "note", "variants", "initials", "requires", "window", "unless")
 
@@ -107,3 +110,98 @@ def disable_term(overlay: Path, text: str, category: str | None = None) -> list[
         entries.append(_entry(term, disabled=True))
         _write_category(overlay, term.category, entries)
     return targets
+
+
+def analyze_text(data: LexiconData, text: str, matcher: Matcher | None = None) -> dict[str, Any]:
+    """What the lexicon finds in `text` (`cluewatch lexicon test` and the lexicon page).
+
+    Offsets are character offsets into `text`. `suppressed` lists the matches the
+    context rules ignored, each with `reason` and `detail` (see `lexicon.matcher.Ignored`).
+    Pass a built `matcher` of `data` to skip building one (about a second).
+    """
+    analysis = (matcher or Matcher(data)).analyze(text)
+    return {
+        "lexicon_version": data.version,
+        "categories": category_evidence(analysis.matches),
+        "matches": [
+            {
+                "term": m.term,
+                "category": m.category,
+                "weight": m.weight,
+                "technique": m.technique,
+                "surface": m.surface,
+                "start": m.start,
+                "end": m.end,
+            }
+            for m in analysis.matches
+        ],
+        "entities": [
+            {"kind": e.kind, "value": e.value, "start": e.start, "end": e.end}
+            for e in analysis.entities
+        ],
+        "lures": [{"kind": h.kind, "term": h.term, "start": h.start} for h in analysis.lures],
+        "suppressed": [
+            {
+                "term": m.term,
+                "category": m.category,
+                "surface": m.surface,
+                "start": m.start,
+                "end": m.end,
+                "reason": why.reason,
+                "detail": why.detail,
+            }
+            for m, why in zip(analysis.suppressed, analysis.suppressed_why, strict=True)
+        ],
+    }
+
+
+def precision(confirmed: int, dismissed: int) -> float | None:
+    """Share of a term's judged posts that analysts confirmed; None before any verdict."""
+    judged = confirmed + dismissed
+    return confirmed / judged if judged else None
+
+
+@dataclass(frozen=True)
+class TermStats:
+    """A lexicon term with the stored posts it matched and how analysts judged them."""
+
+    term: str
+    category: str
+    weight: str
+    note: str
+    variants: tuple[str, ...]
+    disabled: bool
+    operator: bool  # the entry comes from the operator's overlay
+    posts: int
+    confirmed: int
+    dismissed: int
+
+    @property
+    def precision(self) -> float | None:
+        return precision(self.confirmed, self.dismissed)
+
+
+def term_stats(
+    data: LexiconData, hits: Iterable[Mapping[str, Any]], overlay: Path | None = None
+) -> list[TermStats]:
+    """Every term of `data` (disabled ones too) with its hits from `Store.term_hits()`,
+    most posts first; terms no stored post matched have zeros."""
+    by_key = {(h["category"], h["term"]): h for h in hits}
+    rows = []
+    for t in data.terms:
+        hit = by_key.get((t.category, t.term), {})
+        rows.append(
+            TermStats(
+                term=t.term,
+                category=t.category,
+                weight=t.weight,
+                note=t.note,
+                variants=t.variants,
+                disabled=t.disabled,
+                operator=overlay is not None and Path(t.source).parent == overlay,
+                posts=int(hit.get("posts", 0)),
+                confirmed=int(hit.get("confirmed", 0)),
+                dismissed=int(hit.get("dismissed", 0)),
+            )
+        )
+    return sorted(rows, key=lambda r: (-r.posts, r.category, r.term))

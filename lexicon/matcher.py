@@ -73,12 +73,28 @@ class LureHit:
     end: int
 
 
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """Why a term match was suppressed.
+
+    `reason` is `unless` (a negative word of the term nearby; `detail` is the word),
+    `initials_unless` (pinyin initials near a word that reads them otherwise; the
+    word) or `no_context` (the term needs context within its window and none was
+    there; `detail` lists the kinds it needs, comma-separated).
+    """
+
+    reason: str
+    detail: str
+
+
 @dataclass
 class Analysis:
     matches: list[TermMatch]
     entities: list[EntityHit]
     lures: list[LureHit]
     suppressed: list[TermMatch] = field(default_factory=list)
+    # Why each suppressed match was ignored, in the same order as `suppressed`.
+    suppressed_why: list[Ignored] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,8 +430,14 @@ class Matcher:
             ):
                 for pattern in self._compact_meta[key]:
                     unless_spans.append((pattern.text, a - base, b - base))
-        matches, suppressed = self._apply_context(candidates, lures, entities, unless_spans)
-        return Analysis(matches=matches, entities=entities, lures=lures, suppressed=suppressed)
+        matches, suppressed, why = self._apply_context(candidates, lures, entities, unless_spans)
+        return Analysis(
+            matches=matches,
+            entities=entities,
+            lures=lures,
+            suppressed=suppressed,
+            suppressed_why=why,
+        )
 
     def _technique(self, nz: Normalized, s: int, e: int, a: int, b: int, written: str) -> str:
         surface = nz.original[a:b]
@@ -449,28 +471,33 @@ class Matcher:
         lures: list[LureHit],
         entities: list[EntityHit],
         unless_spans: list[tuple[str, int, int]],
-    ) -> tuple[list[TermMatch], list[TermMatch]]:
+    ) -> tuple[list[TermMatch], list[TermMatch], list[Ignored]]:
         # The indexes are built only when a candidate needs them.
         context: _SpanIndex | None = None
         negatives = _SpanIndex(unless_spans) if unless_spans else None
         anchors: _SpanIndex | None = None
         kept: list[TermMatch] = []
         suppressed: list[TermMatch] = []
+        why: list[Ignored] = []
         for match, term, needs in candidates:
             lo, hi = match.start - term.window, match.end + term.window
-            if (
-                negatives is not None
-                and term.unless
-                and negatives.any_in(lo, hi, term.unless.__contains__)
-            ):
+            word = (
+                negatives.first_in(lo, hi, term.unless.__contains__)
+                if negatives is not None and term.unless
+                else None
+            )
+            if word is not None:
                 suppressed.append(match)
+                why.append(Ignored("unless", word))
                 continue
-            if (
-                match.technique == "initials"
-                and negatives is not None
-                and negatives.any_in(lo, hi, self._initials_unless.__contains__)
-            ):
+            word = (
+                negatives.first_in(lo, hi, self._initials_unless.__contains__)
+                if negatives is not None and match.technique == "initials"
+                else None
+            )
+            if word is not None:
                 suppressed.append(match)
+                why.append(Ignored("initials_unless", word))
                 continue
             if needs:
                 if context is None:
@@ -492,6 +519,7 @@ class Matcher:
                     ok = anchors.any_in(lo, hi, match.term.__ne__)
                 if not ok:
                     suppressed.append(match)
+                    why.append(Ignored("no_context", ",".join(sorted(required))))
                     continue
                 if (
                     term.weight == "weak"
@@ -504,7 +532,7 @@ class Matcher:
             kept.append(match)
         if len(kept) > 1:
             kept = _resolve_overlaps(kept)
-        return kept[:MAX_MATCHES], suppressed[:MAX_MATCHES]
+        return kept[:MAX_MATCHES], suppressed[:MAX_MATCHES], why[:MAX_MATCHES]
 
 
 @dataclass(frozen=True, slots=True)
@@ -606,9 +634,16 @@ class _SpanIndex:
         }
 
     def any_in(self, lo: int, hi: int, accept: Callable[[str], bool]) -> bool:
+        return self.first_in(lo, hi, accept) is not None
+
+    def first_in(self, lo: int, hi: int, accept: Callable[[str], bool]) -> str | None:
+        """The label of the first span within [lo, hi) that `accept` takes, if any."""
         first = bisect_left(self.starts, lo - self.LONGEST)
         last = bisect_left(self.starts, hi)
-        return any(end > lo and accept(label) for label, _, end in self.spans[first:last])
+        for label, _, end in self.spans[first:last]:
+            if end > lo and accept(label):
+                return label
+        return None
 
 
 def _resolve_overlaps(matches: list[TermMatch]) -> list[TermMatch]:

@@ -14,9 +14,26 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from cluewatch.settings import Settings
 from cluewatch.wiring import open_store
 from index.base import Store
-from review_app.auth import AUDIT_ROLES, BUNDLE_VIEW_ROLES, ROLE_NAMES_ZH, LoginThrottle, Sessions
+from review_app.access import NAV_PAGES
+from review_app.auth import ROLE_NAMES_ZH, LoginThrottle, Sessions
 from review_app.deps import LoginRequired, Services
-from review_app.routes import api, audit, auth, bundles, health, posts, queue
+from review_app.lexicon_live import LiveLexicon
+from review_app.metrics import Metrics, MetricsMiddleware
+from review_app.routes import (
+    actors,
+    api,
+    audit,
+    auth,
+    bundles,
+    dashboard,
+    health,
+    lexicon,
+    metrics,
+    posts,
+    queue,
+    runs,
+    users,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -46,8 +63,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     store = store or open_store(settings)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["role_names"] = ROLE_NAMES_ZH
-    templates.env.globals["audit_roles"] = AUDIT_ROLES
-    templates.env.globals["bundle_roles"] = BUNDLE_VIEW_ROLES
+    templates.env.globals["nav_pages"] = NAV_PAGES
     app = FastAPI(
         title="cluewatch 线索研判",
         description="Review queue, post detail and verdicts for cluewatch analysts.",
@@ -60,9 +76,14 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         throttle=LoginThrottle(),
         templates=templates,
     )
+    app.state.lexicon = LiveLexicon(settings.lexicon_dir)
+    app.state.metrics = Metrics(store)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (auth, queue, posts, api, audit, bundles, health):
+        app.include_router(module.router)
+    for module in (actors, lexicon, dashboard, runs, users, metrics):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from cluewatch.errors import AuthError
+from cluewatch.errors import AuthError, NotFound
 from index.base import Store, User
+from index.models import AuditEvent
 
 ROLES = ("analyst", "supervisor", "liaison", "admin")
 ROLE_NAMES_ZH = {"analyst": "研判员", "supervisor": "主管", "liaison": "联络员", "admin": "管理员"}
@@ -34,6 +35,15 @@ BUNDLE_PREPARE_ROLES = frozenset({"liaison"})
 BUNDLE_APPROVE_ROLES = frozenset({"supervisor"})
 BUNDLE_DOWNLOAD_ROLES = frozenset({"liaison", "supervisor"})
 BUNDLE_VIEW_ROLES = frozenset({"liaison", "supervisor", "admin"})
+# Actors hold contact details: the roles that work clues see them.
+ACTOR_ROLES = frozenset({"analyst", "supervisor", "liaison"})
+# Analysts read the lexicon and test texts (to understand a flag); supervisors change it.
+LEXICON_VIEW_ROLES = frozenset({"analyst", "supervisor"})
+LEXICON_EDIT_ROLES = frozenset({"supervisor"})
+# Counts only (no post content): every role.
+DASHBOARD_ROLES = frozenset(ROLES)
+RUNS_ROLES = frozenset(ROLES)
+USER_ADMIN_ROLES = frozenset({"admin"})
 MIN_PASSWORD = 10
 
 _hasher = PasswordHasher()
@@ -52,7 +62,10 @@ def check_password(user: User, password: str) -> bool:
         return False
 
 
-def add_user(store: Store, username: str, password: str, role: str) -> User:
+def add_user(
+    store: Store, username: str, password: str, role: str, *, by: str | None = None
+) -> User:
+    """Create a user; with `by` (who did it), the change is an audit event."""
     if role not in ROLES:
         raise AuthError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     if (
@@ -63,6 +76,39 @@ def add_user(store: Store, username: str, password: str, role: str) -> User:
         raise AuthError(f"invalid username {username!r}: letters, digits, '-' and '_' only")
     user = User(username=username, role=role, password_hash=hash_password(password))
     store.add_user(user)
+    _audit_user(store, by, "user.add", username, {"role": role})
+    return user
+
+
+def _existing(store: Store, username: str) -> User:
+    user = store.get_user(username)
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def _audit_user(
+    store: Store, by: str | None, action: str, username: str, after: dict[str, object]
+) -> None:
+    if by is not None:
+        store.append_audit(AuditEvent(actor=by, action=action, after={"user": username, **after}))
+
+
+def set_disabled(store: Store, username: str, disabled: bool, *, by: str | None = None) -> User:
+    """Disable a user (their sessions end) or enable them again."""
+    user = _existing(store, username)
+    user.disabled = disabled
+    store.update_user(user)
+    _audit_user(store, by, "user.disable" if disabled else "user.enable", username, {})
+    return user
+
+
+def set_password(store: Store, username: str, password: str, *, by: str | None = None) -> User:
+    """Set a user's password (the hash only is stored, and audited without it)."""
+    user = _existing(store, username)
+    user.password_hash = hash_password(password)
+    store.update_user(user)
+    _audit_user(store, by, "user.passwd", username, {})
     return user
 
 

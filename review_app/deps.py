@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import Header, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
 from cluewatch.settings import Settings
@@ -95,17 +96,36 @@ class Access:
     roles of every state-changing route through `roles`.
     """
 
+    def __new__(cls, roles: frozenset[str], *, page: bool = False, change: bool = False) -> Access:
+        # A change's dependency declares the CSRF header, so OpenAPI describes it.
+        return super().__new__(_ChangeAccess if change and cls is Access else cls)
+
     def __init__(self, roles: frozenset[str], *, page: bool = False, change: bool = False) -> None:
         self.roles = roles
         self.page = page
         self.change = change
 
     async def __call__(self, request: Request) -> Session:
+        return await self._check(request)
+
+    async def _check(self, request: Request) -> Session:
         session = page_session(request) if self.page else api_session(request)
         if self.change:
             check_csrf(session, await _csrf_token(request))
         require_role(session, self.roles)
         return session
+
+
+class _ChangeAccess(Access):
+    async def __call__(  # type: ignore[override]
+        self,
+        request: Request,
+        x_csrf_token: Annotated[
+            str | None,
+            Header(description="The session's CSRF token (GET /api/me); pages send a form field."),
+        ] = None,
+    ) -> Session:
+        return await self._check(request)
 
 
 async def _csrf_token(request: Request) -> str | None:

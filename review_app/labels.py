@@ -79,3 +79,6 @@ def lifecycle_steps(state: str) -> list[tuple[str, str]]:
             status = "todo"
         steps.append((name, status))
     return steps
+
+
+CRAWL_STATUS_NAMES_ZH = {"running": "运行中", "finished": "已完成", "failed": "失败"}

@@ -50,6 +50,16 @@ def test_added_term_matches_and_disabled_term_stops(tmp_path: Path) -> None:
     assert not any(m["term"] == "代孕" for m in _test_json(tmp_path, "专业代孕")["matches"])
     # The shipped data file is untouched; the overlay carries the change.
     assert (tmp_path / "data" / "lexicon" / "surrogacy.yaml").exists()
+    # Both changes are audit events, as when made on the lexicon page.
+    store = SQLiteStore(tmp_path / "data" / "cluewatch.db")
+    events = [(e.actor, e.action, e.after["term"]) for e in store.audit_events()]
+    assert events == [("cli", "lexicon.disable", "代孕"), ("cli", "lexicon.add", "暗号宝宝")]
+
+
+def test_test_says_why_a_match_was_ignored(tmp_path: Path) -> None:
+    result = run_cli(["lexicon", "test", "领养代替购买，送养"], cwd=tmp_path, env=_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "ignored illegal_adoption" in result.stdout and "(unless: 领养代替购买)" in result.stdout
 
 
 def test_bad_additions_are_refused_and_nothing_is_lost(tmp_path: Path) -> None:

@@ -563,6 +563,15 @@ def test_aggregations_for_the_dashboard(any_store: Store) -> None:
     throughput = {(r.key, r.count) for r in agg.throughput}
     assert throughput == {("alice", 2), ("bob", 1)}
     assert agg.verdicts_per_category["surrogacy"] == {"confirmed": 1, "dismissed": 1}
+    assert agg.feedback == {"received": 0, "case_opened": 0, "no_case": 0}
+    any_store.mark_transferred([A(1)], "bundle-1", by="lia")
+    for outcome in (FeedbackOutcome.RECEIVED, FeedbackOutcome.CASE_OPENED):
+        any_store.record_feedback(
+            Feedback(post_id=A(1), outcome=outcome, reference="REF-001", recorded_by="lia")
+        )
+    assert any_store.aggregations().feedback == {"received": 1, "case_opened": 1, "no_case": 0}
+    later = any_store.aggregations(since=utcnow() + timedelta(days=1))
+    assert later.feedback == {"received": 0, "case_opened": 0, "no_case": 0}
 
 
 # -- crawl runs, users, sessions, term hits -----------------------------------------------------

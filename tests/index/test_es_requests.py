@@ -647,6 +647,12 @@ def test_dashboard_aggregation_bodies() -> None:
     assert throughput["query"] == {"bool": {"filter": []}}
     assert throughput["aggs"]["days"]["date_histogram"]["field"] == "at"
     assert throughput["aggs"]["days"]["aggs"]["analysts"]["terms"]["field"] == "analyst"
+    feedback = req.feedback_counts_request(T0, None)
+    assert feedback["size"] == 0
+    assert feedback["query"]["bool"]["filter"] == [
+        {"range": {"at": {"gte": "2026-11-01T08:00:00.000000+00:00"}}}
+    ]
+    assert feedback["aggs"]["outcomes"]["terms"] == {"field": "outcome", "size": 3}
 
 
 def test_dashboard_responses_parse_into_aggregations() -> None:
@@ -708,7 +714,8 @@ def test_dashboard_responses_parse_into_aggregations() -> None:
             ]
         }
     }
-    agg = req.parse_dashboard(posts, verdicts)
+    feedback = {"outcomes": {"buckets": [{"key": "case_opened", "doc_count": 2}]}}
+    agg = req.parse_dashboard(posts, verdicts, feedback)
     assert [(r.day, r.key, r.count) for r in agg.flagged_per_day] == [
         ("2026-11-01", "illegal_adoption", 1),
         ("2026-11-01", "surrogacy", 2),
@@ -722,6 +729,7 @@ def test_dashboard_responses_parse_into_aggregations() -> None:
     assert set(agg.per_state) == {s.value for s in ClueState}
     assert [(r.key, r.count) for r in agg.throughput] == [("alice", 2), ("bob", 1)]
     assert agg.verdicts_per_category == {"surrogacy": {"confirmed": 1, "dismissed": 1}}
+    assert agg.feedback == {"received": 0, "case_opened": 2, "no_case": 0}
 
 
 def test_term_hits_are_one_composite_aggregation_over_category_term_keys() -> None:

@@ -11,12 +11,13 @@ import subprocess
 import sys
 import textwrap
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from cluewatch.errors import ConflictError, StoreError
-from index.models import ClueState, QueueFilter, Verdict, VerdictKind
+from index.models import ClueState, QueueFilter, Verdict, VerdictKind, utcnow
 from index.sqlite import MIGRATIONS, SQLiteStore
 from tests.conftest import REPO
 from tests.factories import make_post
@@ -90,6 +91,33 @@ def test_a_version_1_file_is_migrated_and_its_posts_become_searchable(tmp_path: 
     assert [p.post.id for p in store.queue(QueueFilter(q="代孕")).items] == [sp.post.id]
     assert migrated.actor_id is not None
     assert store.actor(migrated.actor_id).contacts == ["phone:13800000001"]
+    assert store.count_by_state()[ClueState.REGISTERED] == 1  # counted by migration 4
+
+
+def test_state_counts_follow_every_change(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    posts = [make_post(n) for n in range(4)] + [make_post(9, score=0.1)]
+    store.write_posts(posts)
+    ids = [sp.post.id for sp in posts]
+
+    def counted() -> dict[ClueState, int]:
+        real = {state: 0 for state in ClueState}
+        for (state,) in store._conn().execute("SELECT state FROM posts"):
+            real[ClueState(state)] += 1
+        assert store.count_by_state() == real
+        return real
+
+    assert counted()[ClueState.REGISTERED] == 4
+    store.record_verdict(Verdict(post_id=ids[0], kind=VerdictKind.CONFIRM, analyst="a"))
+    store.record_verdict(Verdict(post_id=ids[1], kind=VerdictKind.DISMISS, analyst="a"))
+    store.record_verdict(Verdict(post_id=ids[1], kind=VerdictKind.DISMISS, analyst="a"))
+    store.assign(ids[2], "a", by="a")  # no state change
+    store.mark_transferred([ids[0]], "bundle-1", by="l")
+    store.write_posts([make_post(3, text="改过的文字")])  # new content, same post
+    store.purge_dismissed(utcnow() + timedelta(seconds=1), by="admin")
+    final = counted()
+    assert final[ClueState.TRANSFERRED] == 1 and final[ClueState.DISMISSED] == 0
+    assert final[ClueState.UNFLAGGED] == 1 and sum(final.values()) == store.count_posts() == 4
 
 
 def test_the_open_queue_is_served_by_its_partial_indexes(tmp_path: Path) -> None:

@@ -39,3 +39,11 @@ def csrf_of(client: TestClient, path: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
     assert match
     return match.group(1)
+
+
+def logout(client: TestClient) -> None:
+    """Log out as the page does (the logout form carries the CSRF token); no-op if logged out."""
+    me = client.get("/api/me")
+    if me.status_code == 200:
+        response = client.post("/logout", headers={"X-CSRF-Token": me.json()["csrf"]})
+        assert response.status_code in (200, 303), response.text

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from index.models import ClueState, Match
 from index.sqlite import SQLiteStore
 from tests.factories import make_post
-from tests.review_app.helpers import PASSWORD, csrf_of, login
+from tests.review_app.helpers import PASSWORD, csrf_of, login, logout
 
 
 def test_pages_need_login_and_redirect_back(client: TestClient) -> None:
@@ -72,7 +72,7 @@ def test_api_verdict_needs_header_token_and_role(client: TestClient, store: SQLi
         headers={"X-CSRF-Token": token},
     )
     assert forbidden.status_code == 403  # liaison may not give verdicts
-    client.post("/logout")
+    logout(client)
     login(client, "alice")
     token = client.get("/api/me").json()["csrf"]
     assert (
@@ -125,7 +125,7 @@ def test_open_redirect_after_login_is_closed(client: TestClient) -> None:
             follow_redirects=False,
         )
         assert response.headers["location"] == "/"
-        client.post("/logout")
+        logout(client)
 
 
 def test_session_id_changes_at_login(client: TestClient) -> None:

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from review_app.app import create_app
 from review_app.bundles.verify import verify_bundle
 from tests.bundles.desk import PASSWORD, Desk, make_desk, seed_clues
+from tests.review_app.helpers import logout
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def client(desk: Desk) -> TestClient:
 
 def login(client: TestClient, user: str) -> str:
     """Log in as `user`; their CSRF token."""
-    client.post("/logout")
+    logout(client)
     response = client.post("/login", data={"username": user, "password": PASSWORD, "next": "/"})
     assert response.status_code == 200, response.text
     token: str = client.get("/api/me").json()["csrf"]
