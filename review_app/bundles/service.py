@@ -199,17 +199,23 @@ class Bundles:
         approved_at = utcnow()
         final = self.file_path(record.id)
         building = final.with_name(f".{record.id}.{secrets.token_hex(4)}.building")
-        built = self._builder().build(
-            BundleInfo(
-                bundle_id=record.id,
-                created_by=record.created_by,
-                created_at=record.created_at,
-                approved_by=by.username,
-                approved_at=approved_at,
-                post_ids=record.post_ids,
-            ),
-            building,
-        )
+        try:
+            built = self._builder().build(
+                BundleInfo(
+                    bundle_id=record.id,
+                    created_by=record.created_by,
+                    created_at=record.created_at,
+                    approved_by=by.username,
+                    approved_at=approved_at,
+                    post_ids=record.post_ids,
+                ),
+                building,
+            )
+        except BaseException:
+            # Changed evidence, a time-stamping authority that did not answer, a full
+            # disk: no half-built file is left behind.
+            building.unlink(missing_ok=True)
+            raise
         try:
             # All or none, and only while every clue is still confirmed: of two
             # approvals at once, one transfers and the other stops here.

@@ -130,6 +130,7 @@ def test_changed_or_missing_evidence_stops_the_approval(desk: Desk) -> None:
     assert desk.store.get_export(record.id).status == "prepared"
     assert {desk.store.get(i).state.value for i in ids} == {"confirmed"}
     assert not any(desk.settings.bundles_dir.glob("*.zip"))
+    assert not any(desk.settings.bundles_dir.glob(".*.building"))  # nothing half-built left
 
 
 def test_every_file_of_a_bundle_is_in_sha256sums(desk: Desk, tmp_path: Path) -> None:

@@ -169,3 +169,40 @@ def test_queue_filters_and_bulk_verdict_in_the_browser(
     )
     assert "已处理 3 条" in notice.text
     assert {live_app.store.get(p.post.id).state for p in posts} == {ClueState.ESCALATED}
+
+
+def _test_text(browser: WebDriver, text: str) -> list[str]:
+    """Submit the lexicon page's test form; the terms it matched."""
+    form = browser.find_element(By.ID, "test-form")
+    box = form.find_element(By.NAME, "text")
+    box.clear()
+    box.send_keys(text)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, WAIT).until(ec.presence_of_element_located((By.ID, "test-matches")))
+    return [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#test-matches li span.term")]
+
+
+def test_supervisor_disables_a_term_and_the_lexicon_stops_matching_it(
+    live_app: LiveApp, browser: WebDriver
+) -> None:
+    text = "寻找代孕妈妈 包成功 微信 fake_wx_003"
+    log_in(browser, live_app, "sam", "/lexicon?category=surrogacy&q=代孕")
+    assert "代孕" in _test_text(browser, text)
+    row = next(
+        r
+        for r in browser.find_elements(By.CSS_SELECTOR, "#terms tbody tr")
+        if r.find_element(By.CSS_SELECTOR, "span.term").text == "代孕"
+    )
+    row.find_element(By.CSS_SELECTOR, "form[action='/lexicon/terms/disable'] button").click()
+    WebDriverWait(browser, WAIT).until(ec.staleness_of(row))
+    screenshot(browser, "lexicon")
+    disabled = [
+        r.find_element(By.CSS_SELECTOR, "span.term").text
+        for r in browser.find_elements(By.CSS_SELECTOR, "#terms tbody tr.disabled")
+    ]
+    assert "代孕" in disabled
+    assert "代孕" not in _test_text(browser, text)
+    events = live_app.store.audit_events(action="lexicon.disable")
+    assert [(e.actor, e.after.get("term") if e.after else None) for e in events] == [
+        ("sam", "代孕")
+    ]
