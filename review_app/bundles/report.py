@@ -10,10 +10,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from cluewatch.taxonomy import CATEGORY_NAMES_ZH
 from review_app.bundles.records import ClueSources
 from review_app.highlight import segments
-from review_app.labels import TECHNIQUE_NAMES_ZH, VERDICT_NAMES_ZH, WEIGHT_NAMES_ZH
+from review_app.labels import (
+    FEEDBACK_NAMES_ZH,
+    TECHNIQUE_NAMES_ZH,
+    VERDICT_NAMES_ZH,
+    WEIGHT_NAMES_ZH,
+)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-OUTCOME_NAMES_ZH = {"received": "已接收", "case_opened": "已立案", "no_case": "不予立案"}
 ITEM_NAMES_ZH = {
     "response_body": "原始网页字节",
     "warc": "WARC 记录",
@@ -37,7 +41,7 @@ class ReportWriter:
             weight_names=WEIGHT_NAMES_ZH,
             technique_names=TECHNIQUE_NAMES_ZH,
             verdict_names=VERDICT_NAMES_ZH,
-            outcome_names=OUTCOME_NAMES_ZH,
+            outcome_names=FEEDBACK_NAMES_ZH,
             item_names=ITEM_NAMES_ZH,
         )
         self._macros: Any = env.get_template("report.html").make_module()

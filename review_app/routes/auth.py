@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from review_app.auth import Session, check_password
+from review_app.auth import CLUE_ROLES, Session, check_password
 from review_app.deps import ALL_ROLES, SESSION_COOKIE, Access, safe_next, services
 
 router = APIRouter()
@@ -45,7 +45,10 @@ def login(
             if old:
                 svc.sessions.end(old)
             session = svc.sessions.create(user)
-            response = RedirectResponse(safe_next(next), status_code=303)
+            target = safe_next(next)
+            if target == "/" and user.role not in CLUE_ROLES:
+                target = "/dashboard"  # admins have no queue: their start page
+            response = RedirectResponse(target, status_code=303)
             response.set_cookie(
                 SESSION_COOKIE,
                 session.id,

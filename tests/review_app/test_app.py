@@ -117,6 +117,16 @@ def test_login_is_throttled_after_repeated_failures(client: TestClient) -> None:
     assert blocked.status_code == 429
 
 
+def test_each_role_lands_on_a_page_it_may_open(client: TestClient) -> None:
+    for user, start in (("alice", "/"), ("lia", "/"), ("root", "/dashboard")):
+        response = client.post(
+            "/login", data={"username": user, "password": PASSWORD}, follow_redirects=False
+        )
+        assert response.headers["location"] == start
+        assert client.get(start).status_code == 200, user
+        logout(client)
+
+
 def test_open_redirect_after_login_is_closed(client: TestClient) -> None:
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
         response = client.post(
