@@ -70,6 +70,7 @@ class Result:
     posts: int = 0
     # (pages served so far, VmRSS, RssAnon, RssFile) in bytes
     memory: list[tuple[int, int, int, int]] = field(default_factory=list)
+    load: float = field(default_factory=lambda: os.getloadavg()[0])
 
     @property
     def rate(self) -> float:
@@ -213,9 +214,13 @@ def main() -> None:
                 if args.processes > 1
                 else None
             )
+        report(baseline, single, shared)  # before the (slow) clean-up of the evidence files
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def report(baseline: Result, single: Result, shared: Result | None) -> None:
     rows = [
         (
             r.name,
@@ -224,12 +229,17 @@ def main() -> None:
             f"{r.seconds:,.1f}",
             f"{r.rate:,.0f}",
             f"{r.rate / baseline.rate:.0%}",
+            f"{r.load:.1f}",
         )
         for r in (baseline, single, shared)
         if r is not None
     ]
-    header = ("run", "pages", "posts stored", "seconds", "pages/s", "of fetch-only")
+    header = ("run", "pages", "posts stored", "seconds", "pages/s", "of fetch-only", "load")
     print(table(rows, header))
+    print(
+        "load: the machine's 1-minute load average at the end of the run (the benchmark's own "
+        "processes make about 2; more means other work shared the cores)"
+    )
     print("\nresident memory of the crawl process (one process):")
     print(table(memory(single), ("when", "RSS", "anonymous", "mapped files")))
     print(f"\n{os.cpu_count()} CPU cores; the sandbox server shares them with the crawlers.")
