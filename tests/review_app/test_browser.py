@@ -185,7 +185,7 @@ def _test_text(browser: WebDriver, text: str) -> list[str]:
 def test_supervisor_disables_a_term_and_the_lexicon_stops_matching_it(
     live_app: LiveApp, browser: WebDriver
 ) -> None:
-    text = "寻找代孕妈妈 包成功 微信 fake_wx_003"
+    text = "听说有人在做代孕，私聊 fake_wx_003"
     log_in(browser, live_app, "sam", "/lexicon?category=surrogacy&q=代孕")
     assert "代孕" in _test_text(browser, text)
     row = next(
