@@ -39,6 +39,18 @@ record of real events and must not be used as evidence.
   agencies, international marriages, certificate reissue, accredited paternity
   tests, 代购, pregnancy and childcare talk, second-hand goods, and posts that
   quote jargon to warn or to ask for help.
+* **Error-driven batch** (`hand/clues_d.jsonl`, `hand/hard_negatives_d.jsonl`):
+  written after reading the shipped model's mistakes on the validation
+  families and the kinds of mistakes (not the posts) on the held-out ones:
+  benign posts that share a clue's words (hukou and birth-certificate
+  procedures, formal pet-adoption notices with 男孩子/女孩子 and ages,
+  bulletins and news quoting recruitment, bride, surrogacy and organ ads,
+  licensed work abroad, short marketplace replies, 陪/代/收 in ordinary
+  speech, group notices, catalogue-style listings of flats and fruit) and
+  clues in the forms real reports quote (comment-section offers and
+  seekers, coded listings such as 蓝宝/粉宝 and 皮夹克/小棉袄, broker chat,
+  resale of people between compounds, minors and disabled workers, proxy
+  paternity sampling, long forum adverts), every scenario its own family.
 * **Policy sentences** (`seeds/`): the anti-trafficking action plans of
   `../shared/seeds/`, split into sentences (`classifier/data/make_policy_sentences.py`);
   all benign, negative kind `policy`.
@@ -49,7 +61,7 @@ record of real events and must not be used as evidence.
   committed files equal a fresh run.
 
 Every contact is fake by construction (`fake_` WeChat IDs, `100 0000 xxxx`
-phones, QQ 10001-10099, `@fake_` Telegram handles). Sexual-exploitation posts
+phones and 13800000000, QQ 10001-10099, `@fake_` Telegram handles). Sexual-exploitation posts
 keep to recruitment language and euphemisms; nothing is explicit and nothing
 sexualises minors.
 
@@ -71,6 +83,10 @@ test. The split is the same on every machine.
 * Labels are the writers' intent; borderline posts (victims asking whether
   something is trafficking, warnings that name an active broker) are labelled
   as clues when they carry a lead police could act on.
+* Short replies and chat lines whose meaning lives in their thread (私你了，
+  看看报价 under a broker's post) carry the thread's label; scored alone, as
+  the classifier scores them, many cannot be told from ordinary replies and
+  account for a good part of the missed clues.
 """
 
 

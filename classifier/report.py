@@ -16,13 +16,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from classifier.corpus import Example, load_corpus
+from classifier.corpus import Example, load_corpus, split
 from classifier.evaluate import label_matrix, metrics
 from classifier.scorer import Scorer
+from cluewatch.errors import TrainingDataError
 from cluewatch.taxonomy import BENIGN, CATEGORIES
 from lexicon import category_evidence
 
 SOURCES = ("lexicon_only", "linear_only", "model_only", "fused")
+# `--split` names: the parts of `classifier.corpus.split`, so that a corpus
+# directory is evaluated on exactly the families the model never trained on.
+SPLITS = {
+    "held-out": "test_held_out",
+    "in-distribution": "test_in_distribution",
+    "validation": "validation",
+    "train": "train",
+}
 
 
 def score_sources(
@@ -103,14 +112,57 @@ def pr_plots(
     return written
 
 
+def select_split(examples: list[Example], name: str | None) -> list[Example]:
+    """The examples of one split by family (`SPLITS`), or all of them when `name` is None."""
+    if name is None:
+        return examples
+    if name not in SPLITS:
+        raise TrainingDataError(f"unknown split {name!r}; choose one of {', '.join(SPLITS)}")
+    return list(getattr(split(examples), SPLITS[name]))
+
+
+def breakdown(
+    examples: Sequence[Example], flagged: npt.NDArray[np.bool_]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Where the fused flags go wrong: clue recall per site kind, false-positive rate per benign kind."""
+    sites: dict[str, dict[str, float]] = {}
+    for site in sorted({ex.site_kind or "-" for ex in examples}):
+        rows = [i for i, ex in enumerate(examples) if (ex.site_kind or "-") == site]
+        clues = [i for i in rows if examples[i].is_clue]
+        benign = [i for i in rows if not examples[i].is_clue]
+        sites[site] = {
+            "clues": len(clues),
+            "clue_recall": round(float(flagged[clues].mean()), 4) if clues else 0.0,
+            "benign": len(benign),
+            "benign_fpr": round(float(flagged[benign].mean()), 4) if benign else 0.0,
+        }
+    kinds: dict[str, dict[str, float]] = {}
+    for kind in sorted({ex.negative_kind or "-" for ex in examples if not ex.is_clue}):
+        rows = [
+            i
+            for i, ex in enumerate(examples)
+            if not ex.is_clue and (ex.negative_kind or "-") == kind
+        ]
+        kinds[kind] = {"posts": len(rows), "fpr": round(float(flagged[rows].mean()), 4)}
+    return {"site_kinds": sites, "negative_kinds": kinds}
+
+
 def evaluate_model(
-    scorer: Scorer, data: Sequence[Path], out_dir: Path | None = None
+    scorer: Scorer,
+    data: Sequence[Path],
+    out_dir: Path | None = None,
+    *,
+    split_name: str | None = None,
 ) -> dict[str, Any]:
-    examples = load_corpus(data)
+    """Evaluate on the labelled files `data`, or on one split by family of them (`SPLITS`)."""
+    examples = select_split(load_corpus(data), split_name)
+    if not examples:
+        raise TrainingDataError(f"no examples in split {split_name!r} of {list(map(str, data))}")
     scores = score_sources(scorer, examples)
     result: dict[str, Any] = {
         "model_version": scorer.classifier.version,
         "lexicon_version": scorer.matcher.version,
+        "split": split_name or "all",
         "examples": len(examples),
         "thresholds": {c: float(t) for c, t in zip(CATEGORIES, scorer.thresholds, strict=True)},
     }
@@ -118,6 +170,8 @@ def evaluate_model(
         threshold = scorer.thresholds if source.startswith("fused") else 0.5
         result[source] = metrics(examples, values, threshold)
     result["confusion"] = confusion(examples, scores["fused"], scorer.thresholds)
+    flagged = (scores.get("fused_cascade", scores["fused"]) >= scorer.thresholds).any(axis=1)
+    result["breakdown"] = breakdown(examples, flagged)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         result["plots"] = [str(p) for p in pr_plots(examples, scores, out_dir)]
@@ -130,7 +184,7 @@ def evaluate_model(
 def format_report(result: dict[str, Any]) -> str:
     lines = [
         f"model {result['model_version']}, lexicon {result['lexicon_version']}, "
-        f"{result['examples']} examples",
+        f"{result['examples']} examples (split: {result['split']})",
         "",
         f"{'':<22}" + "".join(f"{s:>16}" for s in SOURCES),
         f"{'clue-vs-benign F1':<22}"
@@ -165,6 +219,16 @@ def format_report(result: dict[str, Any]) -> str:
     lines.append(f"{'':<22}" + "".join(f"{short[n]:>8}" for n in names))
     for truth in names:
         lines.append(f"{truth:<22}" + "".join(f"{result['confusion'][truth][p]:>8}" for p in names))
+    lines += ["", "as scored (cascade when on), per site kind:"]
+    lines.append(f"{'site kind':<22}{'clues':>8}{'recall':>8}{'benign':>8}{'FPR':>8}")
+    for site, row in result["breakdown"]["site_kinds"].items():
+        lines.append(
+            f"{site:<22}{row['clues']:>8}{row['clue_recall']:>8.3f}"
+            f"{row['benign']:>8}{row['benign_fpr']:>8.3f}"
+        )
+    lines += ["", "false-positive rate per benign kind:"]
+    for kind, row in result["breakdown"]["negative_kinds"].items():
+        lines.append(f"{kind:<28}{row['posts']:>6}{row['fpr']:>8.3f}")
     if result.get("plots"):
         lines.append(f"\nprecision-recall plots: {', '.join(result['plots'])}")
     return "\n".join(lines)

@@ -433,9 +433,14 @@ CASCADE_FLOORS = (0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01)
 def choose_cascade_floor(
     fusion: Fusion, scored: Scored, examples: Sequence[Example], thresholds: np.ndarray
 ) -> tuple[float, dict[str, float]]:
-    """The highest linear-probability floor whose cascade keeps validation clue recall.
+    """The highest linear-probability floor whose cascade loses almost no validation clue.
 
-    Allowed loss: a quarter point (the target is at most half a point on test data).
+    Counted are the clues the full scorer flags and the cascade does not: at
+    most a quarter point of the clues (the target is at most half a point on
+    test data). Clues the cascade flags and the full scorer misses do not
+    offset them: with that offset (recall against recall) a floor of 0.5
+    passed on validation and then lost 3.7 points of recall on the held-out
+    families.
     """
     truth = label_matrix(examples).any(axis=1)
     positives = max(1, int(truth.sum()))
@@ -448,11 +453,12 @@ def choose_cascade_floor(
         flagged = (fuse_all(fusion, model, scored.linear, scored.analyses) >= thresholds).any(
             axis=1
         )
-        recall = float((flagged & truth).sum()) / positives
-        if recall >= full_recall - 0.0025:
+        lost = float((full & truth & ~flagged).sum()) / positives
+        if lost <= 0.0025:
             return floor, {
                 "validation_recall_full": round(full_recall, 4),
-                "validation_recall_cascade": round(recall, 4),
+                "validation_recall_cascade": round(float((flagged & truth).sum()) / positives, 4),
+                "validation_clues_lost": round(lost, 4),
                 "transformer_share": round(float(run.mean()), 4),
             }
     return 0.0, {"validation_recall_full": round(full_recall, 4)}

@@ -587,6 +587,14 @@ def evaluate(
         Path, typer.Option("--out", help="Directory for metrics.json and the PR plots.")
     ] = Path("evaluation"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    split: Annotated[
+        str | None,
+        typer.Option(
+            "--split",
+            help="Evaluate one split by family of --data: held-out, in-distribution, "
+            "validation or train (default: every example).",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate a model on labelled posts: lexicon-only, linear, model-only and fused side by side."""
     from classifier.report import evaluate_model, format_report
@@ -598,7 +606,7 @@ def evaluate(
         scorer = Scorer.from_paths(
             model_dir=settings.model_dir, lexicon_dirs=directories(settings.lexicon_dir)
         )
-        result = evaluate_model(scorer, data, out)
+        result = evaluate_model(scorer, data, out, split_name=split)
     except CluewatchError as exc:
         _fail(exc)
     typer.echo(

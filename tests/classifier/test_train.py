@@ -114,6 +114,38 @@ def test_evaluate_reports_sources_side_by_side_with_plots(fine_tuned: Path, tmp_
     assert surrogacy["support"] > 0 and 0.0 <= surrogacy["precision"] <= 1.0
 
 
+def test_evaluate_on_one_split_by_family_breaks_errors_down(
+    fine_tuned: Path, tmp_path: Path
+) -> None:
+    from classifier.corpus import load_corpus, split
+
+    data = _small_corpus(tmp_path / "eval.jsonl")
+    held_out = split(load_corpus([data])).test_held_out
+    result = run_cli(
+        ["evaluate", "--model", str(fine_tuned), "--data", str(data), "--split", "held-out",
+         "--out", "report"],
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "split: held-out" in result.stdout and "per site kind" in result.stdout
+    metrics = json.loads((tmp_path / "report" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["examples"] == len(held_out) > 0
+    sites = metrics["breakdown"]["site_kinds"]
+    assert sum(row["clues"] + row["benign"] for row in sites.values()) == len(held_out)
+    kinds = metrics["breakdown"]["negative_kinds"]
+    assert sum(row["posts"] for row in kinds.values()) == sum(1 for ex in held_out if not ex.labels)
+
+
+def test_evaluate_refuses_an_unknown_split(fine_tuned: Path, tmp_path: Path) -> None:
+    data = _small_corpus(tmp_path / "eval.jsonl", families_per_file=2)
+    result = run_cli(
+        ["evaluate", "--model", str(fine_tuned), "--data", str(data), "--split", "heldout"],
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "'heldout'" in result.stderr and "held-out" in result.stderr
+
+
 def test_broken_model_directory_is_named(tmp_path: Path) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()
