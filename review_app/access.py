@@ -1,10 +1,6 @@
-"""Role-checked sessions as dependencies, and page rendering, for the routes of
-actors, lexicon, dashboard, crawl runs and users.
-
-`page_role(roles)` and `api_role(roles)` build dependencies: a page without a
-session redirects to the login, an API call gets 401; a session of another
-role gets 403 either way.
-"""
+"""The header menu by role, and page rendering, for the routes of actors, lexicon,
+dashboard, crawl runs and users (their role checks are `review_app.deps.Access`
+dependencies, as on every route)."""
 
 from __future__ import annotations
 
@@ -23,7 +19,7 @@ from review_app.auth import (
     USER_ADMIN_ROLES,
     Session,
 )
-from review_app.deps import Access, services
+from review_app.deps import services
 
 # Header links to these pages, shown to the roles that may open them.
 NAV_PAGES: tuple[tuple[str, str, frozenset[str]], ...] = (
@@ -35,16 +31,6 @@ NAV_PAGES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/audit", "审计日志", AUDIT_ROLES),
     ("/users", "用户", USER_ADMIN_ROLES),
 )
-
-
-def page_role(roles: frozenset[str], *, change: bool = False) -> Access:
-    """A page's session with one of `roles` (and the CSRF token when it changes something)."""
-    return Access(roles, page=True, change=change)
-
-
-def api_role(roles: frozenset[str], *, change: bool = False) -> Access:
-    """An API call's session with one of `roles` (and the CSRF header when it changes something)."""
-    return Access(roles, change=change)
 
 
 def render(

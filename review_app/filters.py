@@ -31,6 +31,10 @@ class BadFilter(ValueError):
     """A filter value that cannot be used; the message names the parameter."""
 
 
+def _url(path: str, params: dict[str, str]) -> str:
+    return f"{path}?{urlencode(params)}" if params else path
+
+
 @dataclass
 class QueueQuery:
     """The queue's filters as given in the URL (empty strings mean 'not set')."""
@@ -53,7 +57,7 @@ class QueueQuery:
         params = {k: v for k, v in (asdict(self) | changes).items() if v}
         if params.get("sort") == "score":
             params.pop("sort")
-        return "/?" + urlencode(params) if params else "/"
+        return _url("/", params)
 
     @property
     def active(self) -> bool:
@@ -185,8 +189,7 @@ class AuditQuery:
     until: str = ""
 
     def link(self, **changes: str) -> str:
-        params = {k: v for k, v in (asdict(self) | changes).items() if v}
-        return "/audit?" + urlencode(params) if params else "/audit"
+        return _url("/audit", {k: v for k, v in (asdict(self) | changes).items() if v})
 
     def events(self, store: Store, *, before_seq: int | None, limit: int) -> list[AuditEvent]:
         """The matching events, newest first; raises `BadFilter` for a bad date."""

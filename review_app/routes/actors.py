@@ -12,9 +12,9 @@ from pydantic import BaseModel
 from cluewatch.errors import NotFound
 from cluewatch.taxonomy import CATEGORY_NAMES_ZH
 from index.models import Actor, ScoredPost
-from review_app.access import api_role, page_role, render
+from review_app.access import render
 from review_app.auth import ACTOR_ROLES, Session
-from review_app.deps import services
+from review_app.deps import Access, services
 from review_app.labels import STATE_NAMES_ZH
 
 router = APIRouter()
@@ -79,7 +79,7 @@ LABELS = {
 
 @router.get("/actors", response_class=HTMLResponse)
 def actors_page(
-    request: Request, session: Annotated[Session, Depends(page_role(ACTOR_ROLES))]
+    request: Request, session: Annotated[Session, Depends(Access(ACTOR_ROLES, page=True))]
 ) -> Response:
     actors = services(request).store.actors(limit=LIST_LIMIT)
     return render(request, "actors.html", session, {"actors": actors, **LABELS})
@@ -89,7 +89,7 @@ def actors_page(
 def actor_page(
     request: Request,
     actor_id: str,
-    session: Annotated[Session, Depends(page_role(ACTOR_ROLES))],
+    session: Annotated[Session, Depends(Access(ACTOR_ROLES, page=True))],
 ) -> Response:
     detail = actor_detail(request, actor_id)
     context = {
@@ -104,7 +104,7 @@ def actor_page(
 @router.get("/api/actors", tags=["api"])
 def actors_api(
     request: Request,
-    session: Annotated[Session, Depends(api_role(ACTOR_ROLES))],
+    session: Annotated[Session, Depends(Access(ACTOR_ROLES))],
     limit: Annotated[int, Query(ge=1, le=500)] = LIST_LIMIT,
 ) -> list[Actor]:
     """Actors ordered by number of flagged posts, then posts."""
@@ -113,7 +113,7 @@ def actors_api(
 
 @router.get("/api/actors/{actor_id}", tags=["api"])
 def actor_api(
-    request: Request, actor_id: str, session: Annotated[Session, Depends(api_role(ACTOR_ROLES))]
+    request: Request, actor_id: str, session: Annotated[Session, Depends(Access(ACTOR_ROLES))]
 ) -> ActorDetail:
     """An actor's contacts, sites, categories and its posts across sites, oldest first."""
     return actor_detail(request, actor_id)

@@ -15,10 +15,10 @@ from pydantic import BaseModel, Field
 
 from cluewatch.taxonomy import CATEGORIES, CATEGORY_NAMES_ZH
 from index.models import OPEN_STATES, Actor, Aggregations, ClueState, DayCount
-from review_app.access import api_role, page_role, render
+from review_app.access import render
 from review_app.auth import DASHBOARD_ROLES, Session
 from review_app.charts import PALETTE, Bar, bar_chart, stacked_columns
-from review_app.deps import services
+from review_app.deps import Access, services
 from review_app.labels import FEEDBACK_NAMES_ZH, STATE_NAMES_ZH
 
 router = APIRouter()
@@ -114,7 +114,7 @@ def _actor_label(actor: Actor) -> str:
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(
     request: Request,
-    session: Annotated[Session, Depends(page_role(DASHBOARD_ROLES))],
+    session: Annotated[Session, Depends(Access(DASHBOARD_ROLES, page=True))],
     days: Annotated[int, Query()] = 30,
 ) -> Response:
     days = days if days in PERIODS else 30
@@ -135,7 +135,7 @@ def dashboard_page(
 @router.get("/api/dashboard", tags=["api"])
 def dashboard_api(
     request: Request,
-    session: Annotated[Session, Depends(api_role(DASHBOARD_ROLES))],
+    session: Annotated[Session, Depends(Access(DASHBOARD_ROLES))],
     days: Annotated[int, Query(description="Period in days: 7, 30 or 90.")] = 30,
 ) -> Dashboard:
     """The dashboard's figures: the period's aggregations, the queue now, the top actors."""

@@ -21,9 +21,9 @@ from index.base import describe_validation_error
 from index.models import Entity, Match
 from lexicon import Term
 from lexicon.manage import analyze_text, term_stats
-from review_app.access import api_role, page_role, render
+from review_app.access import render
 from review_app.auth import LEXICON_EDIT_ROLES, LEXICON_VIEW_ROLES, Session
-from review_app.deps import services
+from review_app.deps import Access, services
 from review_app.highlight import segments
 from review_app.labels import TECHNIQUE_NAMES_ZH, WEIGHT_NAMES_ZH
 from review_app.lexicon_live import LiveLexicon, add_term_audited, disable_term_audited
@@ -215,7 +215,7 @@ def _page(
 @router.get("/lexicon", response_class=HTMLResponse)
 def lexicon_page(
     request: Request,
-    session: Annotated[Session, Depends(page_role(LEXICON_VIEW_ROLES))],
+    session: Annotated[Session, Depends(Access(LEXICON_VIEW_ROLES, page=True))],
     category: Annotated[str | None, Query(max_length=40)] = None,
     q: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
@@ -225,7 +225,7 @@ def lexicon_page(
 @router.post("/lexicon/test", response_class=HTMLResponse)
 def lexicon_test_form(
     request: Request,
-    session: Annotated[Session, Depends(page_role(LEXICON_VIEW_ROLES, change=True))],
+    session: Annotated[Session, Depends(Access(LEXICON_VIEW_ROLES, page=True, change=True))],
     text: Annotated[str, Form(max_length=MAX_TEST_CHARS)],
 ) -> Response:
     return _page(request, session, text=text, result=analyze(request, text))
@@ -234,7 +234,7 @@ def lexicon_test_form(
 @router.post("/lexicon/terms")
 def lexicon_add_form(
     request: Request,
-    session: Annotated[Session, Depends(page_role(LEXICON_EDIT_ROLES, change=True))],
+    session: Annotated[Session, Depends(Access(LEXICON_EDIT_ROLES, page=True, change=True))],
     term: Annotated[str, Form(max_length=40)],
     category: Annotated[str, Form(max_length=40)],
     weight: Annotated[Literal["strong", "medium", "weak"], Form()],
@@ -265,7 +265,7 @@ def lexicon_add_form(
 @router.post("/lexicon/terms/disable")
 def lexicon_disable_form(
     request: Request,
-    session: Annotated[Session, Depends(page_role(LEXICON_EDIT_ROLES, change=True))],
+    session: Annotated[Session, Depends(Access(LEXICON_EDIT_ROLES, page=True, change=True))],
     term: Annotated[str, Form(max_length=40)],
     category: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
@@ -278,7 +278,7 @@ def lexicon_disable_form(
 
 @router.get("/api/lexicon", tags=["api"])
 def lexicon_api(
-    request: Request, session: Annotated[Session, Depends(api_role(LEXICON_VIEW_ROLES))]
+    request: Request, session: Annotated[Session, Depends(Access(LEXICON_VIEW_ROLES))]
 ) -> LexiconOut:
     """Every term (disabled ones too) with stored hits and precision from verdicts."""
     return lexicon_terms(request)
@@ -288,7 +288,7 @@ def lexicon_api(
 def lexicon_add_api(
     request: Request,
     body: TermIn,
-    session: Annotated[Session, Depends(api_role(LEXICON_EDIT_ROLES, change=True))],
+    session: Annotated[Session, Depends(Access(LEXICON_EDIT_ROLES, change=True))],
 ) -> TermOut:
     """Add a term to the operator's overlay (supervisors); an audit event."""
     return with_hits(request, [add(request, session, body)])[0]
@@ -298,7 +298,7 @@ def lexicon_add_api(
 def lexicon_disable_api(
     request: Request,
     body: DisableIn,
-    session: Annotated[Session, Depends(api_role(LEXICON_EDIT_ROLES, change=True))],
+    session: Annotated[Session, Depends(Access(LEXICON_EDIT_ROLES, change=True))],
 ) -> list[TermOut]:
     """Disable every term of this text (in `category` if given); an audit event each."""
     return with_hits(request, disable(request, session, body))
@@ -308,7 +308,7 @@ def lexicon_disable_api(
 def lexicon_test_api(
     request: Request,
     body: TestIn,
-    session: Annotated[Session, Depends(api_role(LEXICON_VIEW_ROLES, change=True))],
+    session: Annotated[Session, Depends(Access(LEXICON_VIEW_ROLES, change=True))],
 ) -> dict[str, Any]:
     """What the lexicon finds in a text: matches, entities, lures, ignored matches and why.
     Offsets are characters into `text`."""

@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from cluewatch.taxonomy import CATEGORY_NAMES_ZH
 from index.models import CrawlRun
-from review_app.access import api_role, page_role, render
+from review_app.access import render
 from review_app.auth import RUNS_ROLES, Session
-from review_app.deps import services
+from review_app.deps import Access, services
 from review_app.labels import CRAWL_STATUS_NAMES_ZH
 
 router = APIRouter()
@@ -64,7 +64,7 @@ LABELS = {
 @router.get("/runs", response_class=HTMLResponse)
 def runs_page(
     request: Request,
-    session: Annotated[Session, Depends(page_role(RUNS_ROLES))],
+    session: Annotated[Session, Depends(Access(RUNS_ROLES, page=True))],
     site: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     runs = history(request, site) if site else latest_per_site(request)
@@ -73,7 +73,7 @@ def runs_page(
 
 @router.get("/api/runs", tags=["api"])
 def runs_api(
-    request: Request, session: Annotated[Session, Depends(api_role(RUNS_ROLES))]
+    request: Request, session: Annotated[Session, Depends(Access(RUNS_ROLES))]
 ) -> list[CrawlRun]:
     """Each site's newest crawl run."""
     return latest_per_site(request)
@@ -81,7 +81,7 @@ def runs_api(
 
 @router.get("/api/runs/{site}", tags=["api"])
 def site_runs_api(
-    request: Request, site: str, session: Annotated[Session, Depends(api_role(RUNS_ROLES))]
+    request: Request, site: str, session: Annotated[Session, Depends(Access(RUNS_ROLES))]
 ) -> list[CrawlRun]:
     """One site's crawl runs, newest first (at most 100)."""
     return history(request, site)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from cluewatch.errors import AuthError, ConflictError, NotFound
 from index.base import User
-from review_app.access import api_role, page_role, render
+from review_app.access import render
 from review_app.auth import (
     ROLES,
     USER_ADMIN_ROLES,
@@ -25,7 +25,7 @@ from review_app.auth import (
     set_disabled,
     set_password,
 )
-from review_app.deps import services
+from review_app.deps import Access, services
 
 router = APIRouter()
 
@@ -109,10 +109,10 @@ def _page(
 
 DONE_ZH = {"add": "已新增用户", "disable": "已停用", "enable": "已启用", "password": "已重置密码"}
 
-AdminPage = Annotated[Session, Depends(page_role(USER_ADMIN_ROLES))]
-AdminApi = Annotated[Session, Depends(api_role(USER_ADMIN_ROLES))]
-AdminPageChange = Annotated[Session, Depends(page_role(USER_ADMIN_ROLES, change=True))]
-AdminApiChange = Annotated[Session, Depends(api_role(USER_ADMIN_ROLES, change=True))]
+AdminPage = Annotated[Session, Depends(Access(USER_ADMIN_ROLES, page=True))]
+AdminApi = Annotated[Session, Depends(Access(USER_ADMIN_ROLES))]
+AdminPageChange = Annotated[Session, Depends(Access(USER_ADMIN_ROLES, page=True, change=True))]
+AdminApiChange = Annotated[Session, Depends(Access(USER_ADMIN_ROLES, change=True))]
 
 
 @router.get("/users", response_class=HTMLResponse)
