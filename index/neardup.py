@@ -66,11 +66,18 @@ def signature(text: str, *, normalized: bool = False) -> bytes | None:
 
 def band_keys(sig: bytes) -> list[int]:
     """One signed 64-bit key per band: the band number mixed with its values."""
-    values = np.frombuffer(sig, dtype="<u8").reshape(BANDS, ROWS // 2)
+    return band_keys_of([sig])[0]
+
+
+def band_keys_of(sigs: list[bytes]) -> list[list[int]]:
+    """`band_keys` of many signatures in one pass."""
+    if not sigs:
+        return []
+    values = np.frombuffer(b"".join(sigs), dtype="<u8").reshape(len(sigs), BANDS, ROWS // 2)
     with np.errstate(over="ignore"):
-        key = _mix(values[:, 0] ^ _BAND_SALT)
+        key = _mix(values[:, :, 0] ^ _BAND_SALT)
         for column in range(1, ROWS // 2):
-            key = _mix(key ^ values[:, column])
+            key = _mix(key ^ values[:, :, column])
     return key.view(np.int64).tolist()  # type: ignore[no-any-return]
 
 

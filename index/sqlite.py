@@ -8,7 +8,8 @@ Search: an FTS5 table holds character bigrams of every post (`index.text`),
 contentless, so the index costs no second copy of the text; highlights are
 cut from the stored text. Side tables serve the queue's term and entity
 filters (`post_terms`, `post_entities`), actors (`actor_contacts`) and
-near-duplicate clusters (`minhash_bands`).
+near-duplicate clusters (`minhash_bands`, with new rows pending in a small
+table until they are merged in key order).
 """
 
 from __future__ import annotations
@@ -63,7 +64,16 @@ FILTER_ENTITY_KINDS = CONTACT_KINDS | {"place"}
 # Posts kept per band: a band shared by this many posts already leads to their
 # cluster, so a spam wave of identical posts does not grow the band table.
 MAX_BAND_MEMBERS = 16
+# Band rows a pending list holds before it is merged into `minhash_bands`. Every band
+# key is random: written straight into the big table, a bulk write of 1,000 posts
+# dirtied a page per band row (3,400 of its 8,700 pages at 350,000 posts), each
+# copied into the WAL and again into the file. The pending table stays small, so a
+# write dirties few pages of it; the merge walks the big table once, in key order,
+# per this many rows (the design of PostgreSQL's GIN pending list).
+BAND_MERGE_ROWS = 200_000
 _OPEN_SQL = "state IN ({})".format(",".join(f"'{s.value}'" for s in OPEN_STATES))
+# Posts that joined another post's cluster (the first post of a cluster is its own).
+_IN_CLUSTER_SQL = "cluster_id != id"
 
 MIGRATIONS: list[str] = [
     # 1: posts, history, verdicts, audit, crawl runs, users
@@ -267,7 +277,7 @@ SEEDED_STATS: dict[str, str] = {
     "posts_open_site_time": "100000 1000 2 1",
     "posts_open_assignee": "100000 20000 2 1",
     "posts_thread": "1000000 20 2",
-    "posts_cluster": "1000000 3 2",
+    "posts_cluster": "200000 3 2",
     "posts_actor": "1000000 5 2",
     "posts_first_seen": "1000000 2",
     "posts_raw_hash": "1000000 2",
@@ -300,8 +310,34 @@ MIGRATIONS.append(
     END;
     """
 )
-# Work a migration needs beyond its SQL, run in the same transaction.
-BACKFILL: dict[int, str] = {2: "_backfill_v2", 3: "_stats_v3"}
+MIGRATIONS.append(
+    # 5: near-duplicate candidates read their cluster beside the signature (joining the
+    # posts table for it was half of the candidate lookup, a fifth of a bulk write at
+    # 350,000 posts); the cluster index leaves out posts alone in their cluster; new
+    # band rows go to a small pending table merged into the big one in key order
+    # (see `_add_bands`).
+    f"""
+    ALTER TABLE minhash ADD COLUMN cluster TEXT;
+    UPDATE minhash SET cluster = (
+        SELECT COALESCE(p.cluster_id, p.id) FROM posts AS p WHERE p.doc = minhash.doc
+    );
+    DROP INDEX posts_cluster;
+    CREATE INDEX posts_cluster ON posts (cluster_id, captured_at) WHERE {_IN_CLUSTER_SQL};
+    CREATE TABLE minhash_bands_new (
+        band INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (band, doc)
+    ) WITHOUT ROWID;
+    CREATE TABLE minhash_bands_pending (id INTEGER PRIMARY KEY CHECK (id = 1), rows INTEGER NOT NULL);
+    INSERT INTO minhash_bands_pending VALUES (1, 0);
+    """
+)
+# Work a migration needs beyond its SQL, run in the same transaction after the scripts.
+BACKFILL: dict[int, str] = {2: "_backfill_v2", 3: "_stats_v3", 5: "_stats_v5"}
+# Posts of one cluster (parameters: the cluster id three times), through the partial
+# index and the cluster's first post, which is its own cluster.
+_CLUSTER_DOCS = (
+    f"SELECT doc FROM posts WHERE cluster_id = ? AND {_IN_CLUSTER_SQL} "
+    "UNION ALL SELECT doc FROM posts WHERE id = ? AND cluster_id = ?"
+)
 
 _POST_COLUMNS = ", ".join(_POST_COLUMN_LIST)
 _SELECT = f"SELECT doc, {_POST_COLUMNS}, cluster_id, actor_id FROM posts"
@@ -385,16 +421,18 @@ class SQLiteStore:
                     f"{self.path}: schema version {current} is newer than this cluewatch "
                     f"({len(MIGRATIONS)}); upgrade cluewatch"
                 )
-            for version, script in enumerate(MIGRATIONS, start=1):
-                if version <= current:
-                    continue
-                for statement in _split_sql(script):
+            applied = range(current + 1, len(MIGRATIONS) + 1)
+            for version in applied:
+                for statement in _split_sql(MIGRATIONS[version - 1]):
                     conn.execute(statement)
-                if version in BACKFILL:
-                    getattr(self, BACKFILL[version])(conn)
                 conn.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?)", (version, _iso(utcnow()))
                 )
+            # After the last script: a backfill indexes posts with today's code, which
+            # writes today's tables.
+            for version in applied:
+                if version in BACKFILL:
+                    getattr(self, BACKFILL[version])(conn)
             self._seed_stats(conn)
 
     def _seed_stats(self, conn: sqlite3.Connection) -> None:
@@ -428,13 +466,10 @@ class SQLiteStore:
             )
 
     def _stats_v3(self, conn: sqlite3.Connection) -> None:
-        """Seeded statistics for the new index, when the file has seeded ones."""
-        if _has_posts_stats(conn):
-            conn.execute("DELETE FROM sqlite_stat1 WHERE idx = 'posts_open_site_time'")
-            conn.execute(
-                "INSERT INTO sqlite_stat1 VALUES ('posts', 'posts_open_site_time', ?)",
-                (SEEDED_STATS["posts_open_site_time"],),
-            )
+        _reseed_stats(conn, "posts_open_site_time")
+
+    def _stats_v5(self, conn: sqlite3.Connection) -> None:
+        _reseed_stats(conn, "posts_cluster")
 
     @property
     def schema_version(self) -> int:
@@ -558,10 +593,8 @@ class SQLiteStore:
         bands = neardup.band_keys(sig)
         if cluster_id is None:
             cluster_id = _best_cluster(sig, bands, _stored_candidates(conn, bands)) or post.id
-        conn.execute("INSERT OR REPLACE INTO minhash VALUES (?, ?)", (doc, sig))
-        conn.executemany(
-            "INSERT OR IGNORE INTO minhash_bands VALUES (?, ?)", [(b, doc) for b in bands]
-        )
+        conn.execute("INSERT OR REPLACE INTO minhash VALUES (?, ?, ?)", (doc, sig, cluster_id))
+        _add_bands(conn, [(b, doc) for b in bands])
         return actor_id, cluster_id
 
     def _unindex(self, conn: sqlite3.Connection, doc: int, row: sqlite3.Row) -> None:
@@ -581,10 +614,11 @@ class SQLiteStore:
         )
         sig_row = conn.execute("SELECT sig FROM minhash WHERE doc=?", (doc,)).fetchone()
         if sig_row is not None:
-            conn.executemany(
-                "DELETE FROM minhash_bands WHERE band=? AND doc=?",
-                [(b, doc) for b in neardup.band_keys(sig_row[0])],
-            )
+            for table in _BAND_TABLES:
+                conn.executemany(
+                    f"DELETE FROM {table} WHERE band=? AND doc=?",
+                    [(b, doc) for b in neardup.band_keys(sig_row[0])],
+                )
             conn.execute("DELETE FROM minhash WHERE doc=?", (doc,))
 
     def content_hashes(self, post_ids: Iterable[str]) -> dict[str, str]:
@@ -653,7 +687,8 @@ class SQLiteStore:
 
     def cluster(self, cluster_id: str, *, limit: int = 200) -> list[ScoredPost]:
         rows = self._conn().execute(
-            f"{_SELECT} WHERE cluster_id=? ORDER BY captured_at, doc LIMIT ?", (cluster_id, limit)
+            f"{_SELECT} WHERE doc IN ({_CLUSTER_DOCS}) ORDER BY captured_at, doc LIMIT ?",
+            (cluster_id, cluster_id, cluster_id, limit),
         )
         return [_from_row(row) for row in rows]
 
@@ -1311,14 +1346,15 @@ class _Batch:
         texts = [normalize(sp.post.scored_text) for sp in posts]
         sigs = [neardup.signature(text, normalized=True) for text in texts]
         contacts = [contact_keys(sp.scores.entities) for sp in posts]
-        bands = [neardup.band_keys(sig) if sig is not None else [] for sig in sigs]
+        signed = neardup.band_keys_of([sig for sig in sigs if sig is not None])[::-1]
+        bands = [signed.pop() if sig is not None else [] for sig in sigs]
         # band -> [(signature, cluster id)], stored posts first, then this batch's
         candidates = _stored_candidates(conn, {band for keys in bands for band in keys})
         rows: list[list[Any]] = []
         fts: list[tuple[int, str]] = []
         terms: list[tuple[str, int]] = []
         entities: list[tuple[str, int]] = []
-        minhash: list[tuple[int, bytes]] = []
+        minhash: list[tuple[int, bytes, str]] = []
         band_rows: list[tuple[int, int]] = []
         events: list[AuditEvent] = []
         actors = _Actors(conn, contacts, now)
@@ -1343,7 +1379,7 @@ class _Batch:
                         band_rows.append((band, doc))
                         added += 1
                 if added:
-                    minhash.append((doc, sig))
+                    minhash.append((doc, sig, cluster_id))
             row = [doc, *_post_row(sp, state=state, version=1, now=now_iso, first_seen=now_iso)]
             row += [cluster_id, actor_id]
             rows.append(row)
@@ -1376,8 +1412,8 @@ class _Batch:
         # Key order: each B-tree page is visited once per batch, front to back.
         conn.executemany("INSERT OR IGNORE INTO post_terms VALUES (?, ?)", sorted(terms))
         conn.executemany("INSERT OR IGNORE INTO post_entities VALUES (?, ?)", sorted(entities))
-        conn.executemany("INSERT INTO minhash VALUES (?, ?)", minhash)
-        conn.executemany("INSERT OR IGNORE INTO minhash_bands VALUES (?, ?)", sorted(band_rows))
+        conn.executemany("INSERT INTO minhash VALUES (?, ?, ?)", minhash)
+        _add_bands(conn, band_rows)
         self.store._append_audits(conn, events)
 
 
@@ -1387,16 +1423,36 @@ def _stored_candidates(
     """Stored posts per band key: (signature, cluster id), at most `MAX_BAND_MEMBERS` each."""
     found: dict[int, list[tuple[bytes, str]]] = {}
     for chunk in _chunks(sorted(bands), 900):
-        for band, sig, cluster_id, post_id in _tuples(conn).execute(
-            "SELECT b.band, m.sig, p.cluster_id, p.id FROM minhash_bands AS b "
-            "JOIN minhash AS m ON m.doc = b.doc JOIN posts AS p ON p.doc = b.doc "
-            f"WHERE b.band IN ({','.join('?' * len(chunk))})",
-            chunk,
+        keys = ",".join("?" * len(chunk))
+        for band, sig, cluster_id in _tuples(conn).execute(
+            "SELECT b.band, m.sig, m.cluster FROM ("
+            f"SELECT band, doc FROM minhash_bands WHERE band IN ({keys}) UNION ALL "
+            f"SELECT band, doc FROM minhash_bands_new WHERE band IN ({keys})"
+            ") AS b JOIN minhash AS m ON m.doc = b.doc",
+            chunk * 2,
         ):
             members = found.setdefault(band, [])
             if len(members) < MAX_BAND_MEMBERS:
-                members.append((sig, cluster_id or post_id))
+                members.append((sig, cluster_id))
     return found
+
+
+_BAND_TABLES = ("minhash_bands", "minhash_bands_new")
+
+
+def _add_bands(conn: sqlite3.Connection, rows: list[tuple[int, int]]) -> None:
+    """Band rows into the pending table; merged into the big one every
+    `BAND_MERGE_ROWS` rows, in the same transaction."""
+    if not rows:
+        return
+    conn.executemany("INSERT OR IGNORE INTO minhash_bands_new VALUES (?, ?)", sorted(rows))
+    pending = conn.execute(
+        "UPDATE minhash_bands_pending SET rows = rows + ? RETURNING rows", (len(rows),)
+    ).fetchone()[0]
+    if pending >= BAND_MERGE_ROWS:
+        conn.execute("INSERT OR IGNORE INTO minhash_bands SELECT band, doc FROM minhash_bands_new")
+        conn.execute("DELETE FROM minhash_bands_new")
+        conn.execute("UPDATE minhash_bands_pending SET rows = 0")
 
 
 class _Actors:
@@ -1472,6 +1528,15 @@ def _best_cluster(
     )
 
 
+def _reseed_stats(conn: sqlite3.Connection, index: str) -> None:
+    """Seeded statistics for a new or changed index, when the file has seeded ones."""
+    if _has_posts_stats(conn):
+        conn.execute("DELETE FROM sqlite_stat1 WHERE idx = ?", (index,))
+        conn.execute(
+            "INSERT INTO sqlite_stat1 VALUES ('posts', ?, ?)", (index, SEEDED_STATS[index])
+        )
+
+
 def _has_posts_stats(conn: sqlite3.Connection) -> bool:
     """Whether the file holds planner statistics for the posts table (creates the
     statistics table when missing)."""
@@ -1500,11 +1565,13 @@ def _queue_where(flt: QueueFilter) -> tuple[list[str], list[Any]]:
         ("label", flt.category),
         ("site", flt.site),
         ("actor_id", flt.actor_id),
-        ("cluster_id", flt.cluster_id),
     ):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
+    if flt.cluster_id is not None:
+        where.append(f"doc IN ({_CLUSTER_DOCS})")
+        params += [flt.cluster_id] * 3
     if flt.assignee is not None:
         if flt.assignee == "":
             where.append("assignee IS NULL")

@@ -4,6 +4,7 @@ with a real kill -9, concurrent writers in separate processes, the query plans."
 from __future__ import annotations
 
 import os
+import random
 import re
 import signal
 import sqlite3
@@ -118,6 +119,103 @@ def test_state_counts_follow_every_change(tmp_path: Path) -> None:
     final = counted()
     assert final[ClueState.TRANSFERRED] == 1 and final[ClueState.DISMISSED] == 0
     assert final[ClueState.UNFLAGGED] == 1 and sum(final.values()) == store.count_posts() == 4
+
+
+REPOSTED = "本人诚心送养一名男宝宝，出生三个月，身体健康，需要营养费，有意者加微信联系fake_bb_01"
+
+
+def _reposts(n: int) -> list[str]:
+    return [REPOSTED.replace("01", f"{k:02d}").replace("身体", "身体很" if k % 2 else "身体")
+            for k in range(2, 2 + n)]  # fmt: skip
+
+
+def _unrelated(n: int) -> list[str]:
+    rng = random.Random(n)
+    return ["".join(chr(0x4E00 + rng.randrange(3000)) for _ in range(40)) for _ in range(n)]
+
+
+def _band_rows(store: SQLiteStore) -> tuple[int, int]:
+    conn = store._conn()
+    return tuple(  # type: ignore[return-value]
+        conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        for table in ("minhash_bands", "minhash_bands_new")
+    )
+
+
+def test_band_rows_wait_in_a_pending_table_and_reposts_are_found_on_both_sides_of_a_merge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("index.sqlite.BAND_MERGE_ROWS", 40)
+    store = SQLiteStore(tmp_path / "s.db")
+    store.write_posts([make_post(1, text=REPOSTED)])
+    assert _band_rows(store) == (0, 12)
+    first = store.get(make_post(1).post.id)
+    reposts = _reposts(2)
+    store.write_posts([make_post(2, text=reposts[0])])  # found in the pending table
+    assert store.get(make_post(2).post.id).cluster_id == first.cluster_id == first.post.id
+
+    store.write_posts([make_post(10 + k, text=t) for k, t in enumerate(_unrelated(3))])
+    main, pending = _band_rows(store)
+    assert pending == 0 and main >= 12 + 3 * 12  # merged, nothing lost
+    store.write_posts([make_post(3, text=reposts[1])])  # found in the merged table
+    assert store.get(make_post(3).post.id).cluster_id == first.cluster_id
+    assert [sp.post.id for sp in store.cluster(first.post.id)] == [
+        make_post(n).post.id for n in (1, 2, 3)
+    ]
+
+    # New content: the old band rows go from both tables, the new ones wait.
+    store.write_posts([make_post(1, text=_unrelated(1)[0] + "改")])
+    doc = (
+        store._conn().execute("SELECT doc FROM posts WHERE id = ?", (first.post.id,)).fetchone()[0]
+    )
+    rows = (
+        store._conn()
+        .execute(
+            "SELECT COUNT(*) FROM minhash_bands WHERE doc = ?1 UNION ALL "
+            "SELECT COUNT(*) FROM minhash_bands_new WHERE doc = ?1",
+            (doc,),
+        )
+        .fetchall()
+    )
+    assert [r[0] for r in rows] == [0, 12]
+
+
+def test_a_version_4_file_keeps_its_clusters_through_migration_5(tmp_path: Path) -> None:
+    path = tmp_path / "v4.db"
+    store = SQLiteStore(path)
+    texts = [REPOSTED, *_reposts(2), *_unrelated(2)]
+    store.write_posts([make_post(n, text=t) for n, t in enumerate(texts, start=1)])
+    before = {
+        sp.post.id: sp.cluster_id
+        for sp in store.get_many([make_post(n).post.id for n in range(1, 6)])
+    }
+    store.close()
+    # The version 4 layout: no cluster beside the signature, every band row in one
+    # table, the cluster index over every post.
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript(
+        """
+        INSERT INTO minhash_bands SELECT band, doc FROM minhash_bands_new;
+        DROP TABLE minhash_bands_new;
+        DROP TABLE minhash_bands_pending;
+        ALTER TABLE minhash DROP COLUMN cluster;
+        DROP INDEX posts_cluster;
+        CREATE INDEX posts_cluster ON posts (cluster_id, captured_at);
+        DELETE FROM schema_migrations WHERE version = 5;
+        """
+    )
+    conn.close()
+
+    store = SQLiteStore(path)
+    assert store.schema_version == len(MIGRATIONS) == 5
+    first = make_post(1).post.id
+    assert [sp.post.id for sp in store.cluster(first)] == [make_post(n).post.id for n in (1, 2, 3)]
+    assert [sp.post.id for sp in store.queue(QueueFilter(cluster_id=first, states=[])).items] == [
+        make_post(n).post.id for n in (1, 2, 3)
+    ]
+    assert {sp.post.id: sp.cluster_id for sp in store.get_many(list(before))} == before
+    store.write_posts([make_post(9, text=_reposts(3)[2])])
+    assert store.get(make_post(9).post.id).cluster_id == first
 
 
 def test_the_open_queue_is_served_by_its_partial_indexes(tmp_path: Path) -> None:
