@@ -64,16 +64,7 @@ FILTER_ENTITY_KINDS = CONTACT_KINDS | {"place"}
 # Posts kept per band: a band shared by this many posts already leads to their
 # cluster, so a spam wave of identical posts does not grow the band table.
 MAX_BAND_MEMBERS = 16
-# Band rows a pending list holds before it is merged into `minhash_bands`. Every band
-# key is random: written straight into the big table, a bulk write of 1,000 posts
-# dirtied a page per band row (3,400 of its 8,700 pages at 350,000 posts), each
-# copied into the WAL and again into the file. The pending table stays small, so a
-# write dirties few pages of it; the merge walks the big table once, in key order,
-# per this many rows (the design of PostgreSQL's GIN pending list).
-BAND_MERGE_ROWS = 200_000
 _OPEN_SQL = "state IN ({})".format(",".join(f"'{s.value}'" for s in OPEN_STATES))
-# Posts that joined another post's cluster (the first post of a cluster is its own).
-_IN_CLUSTER_SQL = "cluster_id != id"
 
 MIGRATIONS: list[str] = [
     # 1: posts, history, verdicts, audit, crawl runs, users
@@ -277,7 +268,6 @@ SEEDED_STATS: dict[str, str] = {
     "posts_open_site_time": "100000 1000 2 1",
     "posts_open_assignee": "100000 20000 2 1",
     "posts_thread": "1000000 20 2",
-    "posts_cluster": "200000 3 2",
     "posts_actor": "1000000 5 2",
     "posts_first_seen": "1000000 2",
     "posts_raw_hash": "1000000 2",
@@ -313,29 +303,81 @@ MIGRATIONS.append(
 MIGRATIONS.append(
     # 5: near-duplicate candidates read their cluster beside the signature (joining the
     # posts table for it was half of the candidate lookup, a fifth of a bulk write at
-    # 350,000 posts); the cluster index leaves out posts alone in their cluster; new
-    # band rows go to a small pending table merged into the big one in key order
-    # (see `_add_bands`).
-    f"""
+    # 350,000 posts); band rows and cluster members are side indexes whose new rows
+    # wait in small tables (`_PendingIndex`); the cluster index on posts goes.
+    """
     ALTER TABLE minhash ADD COLUMN cluster TEXT;
     UPDATE minhash SET cluster = (
         SELECT COALESCE(p.cluster_id, p.id) FROM posts AS p WHERE p.doc = minhash.doc
     );
-    DROP INDEX posts_cluster;
-    CREATE INDEX posts_cluster ON posts (cluster_id, captured_at) WHERE {_IN_CLUSTER_SQL};
     CREATE TABLE minhash_bands_new (
         band INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (band, doc)
     ) WITHOUT ROWID;
-    CREATE TABLE minhash_bands_pending (id INTEGER PRIMARY KEY CHECK (id = 1), rows INTEGER NOT NULL);
-    INSERT INTO minhash_bands_pending VALUES (1, 0);
+    CREATE TABLE post_clusters (
+        cluster TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (cluster, doc)
+    ) WITHOUT ROWID;
+    CREATE TABLE post_clusters_new (
+        cluster TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (cluster, doc)
+    ) WITHOUT ROWID;
+    INSERT INTO post_clusters
+        SELECT cluster_id, doc FROM posts WHERE cluster_id != id ORDER BY cluster_id, doc;
+    DROP INDEX posts_cluster;
+    CREATE TABLE pending_rows (name TEXT PRIMARY KEY, rows INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO pending_rows VALUES ('minhash_bands', 0), ('post_clusters', 0);
     """
 )
 # Work a migration needs beyond its SQL, run in the same transaction after the scripts.
 BACKFILL: dict[int, str] = {2: "_backfill_v2", 3: "_stats_v3", 5: "_stats_v5"}
-# Posts of one cluster (parameters: the cluster id three times), through the partial
-# index and the cluster's first post, which is its own cluster.
+
+
+class _PendingIndex:
+    """A side index of (key, doc) rows whose new rows wait in a small table.
+
+    The keys are random (MinHash bands, cluster ids): written straight into one big
+    B-tree, a bulk write of 1,000 posts dirtied a page per row (3,400 of its 8,700
+    pages for the bands alone at 350,000 posts), each copied into the WAL and again
+    into the file. New rows go to `{name}_new`, which stays small, so a write dirties
+    few pages of it; every `merge_rows` rows it is merged into `{name}` in key order,
+    in the transaction of the write that fills it, walking the big table once (the
+    design of PostgreSQL's GIN pending list). Lookups read both tables.
+    """
+
+    def __init__(self, name: str, column: str, merge_rows: int) -> None:
+        self.name, self.column, self.merge_rows = name, column, merge_rows
+        self.tables = (name, f"{name}_new")
+
+    def add(self, conn: sqlite3.Connection, rows: list[tuple[Any, int]]) -> None:
+        if not rows:
+            return
+        conn.executemany(f"INSERT OR IGNORE INTO {self.name}_new VALUES (?, ?)", sorted(rows))
+        pending = conn.execute(
+            "UPDATE pending_rows SET rows = rows + ? WHERE name = ? RETURNING rows",
+            (len(rows), self.name),
+        ).fetchone()[0]
+        if pending >= self.merge_rows:
+            conn.execute(f"INSERT OR IGNORE INTO {self.name} SELECT * FROM {self.name}_new")
+            conn.execute(f"DELETE FROM {self.name}_new")
+            conn.execute("UPDATE pending_rows SET rows = 0 WHERE name = ?", (self.name,))
+
+    def remove(self, conn: sqlite3.Connection, rows: list[tuple[Any, int]]) -> None:
+        for table in self.tables:
+            conn.executemany(f"DELETE FROM {table} WHERE {self.column} = ? AND doc = ?", rows)
+
+    def rows_sql(self, keys: int) -> str:
+        """(key, doc) rows for `keys` parameters, given twice."""
+        marks = ",".join("?" * keys)
+        return " UNION ALL ".join(
+            f"SELECT {self.column}, doc FROM {table} WHERE {self.column} IN ({marks})"
+            for table in self.tables
+        )
+
+
+_BANDS = _PendingIndex("minhash_bands", "band", merge_rows=200_000)
+_CLUSTERS = _PendingIndex("post_clusters", "cluster", merge_rows=100_000)
+# Posts of one cluster (parameters: the cluster id four times): the members and the
+# first post, whose cluster is its own.
 _CLUSTER_DOCS = (
-    f"SELECT doc FROM posts WHERE cluster_id = ? AND {_IN_CLUSTER_SQL} "
+    f"SELECT doc FROM ({_CLUSTERS.rows_sql(1)}) "
     "UNION ALL SELECT doc FROM posts WHERE id = ? AND cluster_id = ?"
 )
 
@@ -382,11 +424,12 @@ class SQLiteStore:
                 conn.execute("PRAGMA cache_size=-131072")  # 128 MiB
                 conn.execute("PRAGMA temp_store=MEMORY")
                 conn.execute("PRAGMA mmap_size=1073741824")  # read pages without copying
-                # Checkpoint when the WAL holds 64 MiB, not 4 MiB: a bulk write dirties
+                # Checkpoint when the WAL holds 256 MiB, not 4 MiB: a bulk write dirties
                 # pages all over the random-key indexes, and the same pages again in the
                 # next batches; a bigger WAL copies each of them to the file once for
-                # many commits (measured: a tenth of the write time went to checkpoints).
-                conn.execute("PRAGMA wal_autocheckpoint=16384")
+                # many commits (measured at 350,000 posts, pages copied per 1,000-post
+                # write: 5,621 at 4 MiB, 3,826 at 64 MiB, 2,013 at 256 MiB).
+                conn.execute("PRAGMA wal_autocheckpoint=65536")
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
             self._local.conn = conn
@@ -469,7 +512,8 @@ class SQLiteStore:
         _reseed_stats(conn, "posts_open_site_time")
 
     def _stats_v5(self, conn: sqlite3.Connection) -> None:
-        _reseed_stats(conn, "posts_cluster")
+        if _has_posts_stats(conn):
+            conn.execute("DELETE FROM sqlite_stat1 WHERE idx = 'posts_cluster'")
 
     @property
     def schema_version(self) -> int:
@@ -593,8 +637,10 @@ class SQLiteStore:
         bands = neardup.band_keys(sig)
         if cluster_id is None:
             cluster_id = _best_cluster(sig, bands, _stored_candidates(conn, bands)) or post.id
+            if cluster_id != post.id:
+                _CLUSTERS.add(conn, [(cluster_id, doc)])
         conn.execute("INSERT OR REPLACE INTO minhash VALUES (?, ?, ?)", (doc, sig, cluster_id))
-        _add_bands(conn, [(b, doc) for b in bands])
+        _BANDS.add(conn, [(b, doc) for b in bands])
         return actor_id, cluster_id
 
     def _unindex(self, conn: sqlite3.Connection, doc: int, row: sqlite3.Row) -> None:
@@ -614,11 +660,7 @@ class SQLiteStore:
         )
         sig_row = conn.execute("SELECT sig FROM minhash WHERE doc=?", (doc,)).fetchone()
         if sig_row is not None:
-            for table in _BAND_TABLES:
-                conn.executemany(
-                    f"DELETE FROM {table} WHERE band=? AND doc=?",
-                    [(b, doc) for b in neardup.band_keys(sig_row[0])],
-                )
+            _BANDS.remove(conn, [(b, doc) for b in neardup.band_keys(sig_row[0])])
             conn.execute("DELETE FROM minhash WHERE doc=?", (doc,))
 
     def content_hashes(self, post_ids: Iterable[str]) -> dict[str, str]:
@@ -688,7 +730,7 @@ class SQLiteStore:
     def cluster(self, cluster_id: str, *, limit: int = 200) -> list[ScoredPost]:
         rows = self._conn().execute(
             f"{_SELECT} WHERE doc IN ({_CLUSTER_DOCS}) ORDER BY captured_at, doc LIMIT ?",
-            (cluster_id, cluster_id, cluster_id, limit),
+            (cluster_id, cluster_id, cluster_id, cluster_id, limit),
         )
         return [_from_row(row) for row in rows]
 
@@ -1136,6 +1178,8 @@ class SQLiteStore:
             raw_hashes = set()
             for row in rows:
                 self._unindex(conn, row["doc"], row)
+                if row["cluster_id"] not in (None, row["id"]):
+                    _CLUSTERS.remove(conn, [(row["cluster_id"], row["doc"])])
                 for table in ("post_history", "verdicts"):
                     conn.execute(f"DELETE FROM {table} WHERE post_id=?", (row["id"],))
                 conn.execute("DELETE FROM posts WHERE doc=?", (row["doc"],))
@@ -1344,7 +1388,7 @@ class _Batch:
         conn, now = self.conn, self.now
         next_doc = int(conn.execute("SELECT COALESCE(MAX(doc), 0) FROM posts").fetchone()[0]) + 1
         texts = [normalize(sp.post.scored_text) for sp in posts]
-        sigs = [neardup.signature(text, normalized=True) for text in texts]
+        sigs = neardup.signatures(texts, normalized=True)
         contacts = [contact_keys(sp.scores.entities) for sp in posts]
         signed = neardup.band_keys_of([sig for sig in sigs if sig is not None])[::-1]
         bands = [signed.pop() if sig is not None else [] for sig in sigs]
@@ -1356,6 +1400,7 @@ class _Batch:
         entities: list[tuple[str, int]] = []
         minhash: list[tuple[int, bytes, str]] = []
         band_rows: list[tuple[int, int]] = []
+        cluster_rows: list[tuple[str, int]] = []
         events: list[AuditEvent] = []
         actors = _Actors(conn, contacts, now)
         now_iso = _iso(now)
@@ -1380,6 +1425,8 @@ class _Batch:
                         added += 1
                 if added:
                     minhash.append((doc, sig, cluster_id))
+                if cluster_id != post.id:
+                    cluster_rows.append((cluster_id, doc))
             row = [doc, *_post_row(sp, state=state, version=1, now=now_iso, first_seen=now_iso)]
             row += [cluster_id, actor_id]
             rows.append(row)
@@ -1413,7 +1460,8 @@ class _Batch:
         conn.executemany("INSERT OR IGNORE INTO post_terms VALUES (?, ?)", sorted(terms))
         conn.executemany("INSERT OR IGNORE INTO post_entities VALUES (?, ?)", sorted(entities))
         conn.executemany("INSERT INTO minhash VALUES (?, ?, ?)", minhash)
-        _add_bands(conn, band_rows)
+        _BANDS.add(conn, band_rows)
+        _CLUSTERS.add(conn, cluster_rows)
         self.store._append_audits(conn, events)
 
 
@@ -1423,36 +1471,15 @@ def _stored_candidates(
     """Stored posts per band key: (signature, cluster id), at most `MAX_BAND_MEMBERS` each."""
     found: dict[int, list[tuple[bytes, str]]] = {}
     for chunk in _chunks(sorted(bands), 900):
-        keys = ",".join("?" * len(chunk))
         for band, sig, cluster_id in _tuples(conn).execute(
-            "SELECT b.band, m.sig, m.cluster FROM ("
-            f"SELECT band, doc FROM minhash_bands WHERE band IN ({keys}) UNION ALL "
-            f"SELECT band, doc FROM minhash_bands_new WHERE band IN ({keys})"
-            ") AS b JOIN minhash AS m ON m.doc = b.doc",
+            f"SELECT b.band, m.sig, m.cluster FROM ({_BANDS.rows_sql(len(chunk))}) AS b "
+            "JOIN minhash AS m ON m.doc = b.doc",
             chunk * 2,
         ):
             members = found.setdefault(band, [])
             if len(members) < MAX_BAND_MEMBERS:
                 members.append((sig, cluster_id))
     return found
-
-
-_BAND_TABLES = ("minhash_bands", "minhash_bands_new")
-
-
-def _add_bands(conn: sqlite3.Connection, rows: list[tuple[int, int]]) -> None:
-    """Band rows into the pending table; merged into the big one every
-    `BAND_MERGE_ROWS` rows, in the same transaction."""
-    if not rows:
-        return
-    conn.executemany("INSERT OR IGNORE INTO minhash_bands_new VALUES (?, ?)", sorted(rows))
-    pending = conn.execute(
-        "UPDATE minhash_bands_pending SET rows = rows + ? RETURNING rows", (len(rows),)
-    ).fetchone()[0]
-    if pending >= BAND_MERGE_ROWS:
-        conn.execute("INSERT OR IGNORE INTO minhash_bands SELECT band, doc FROM minhash_bands_new")
-        conn.execute("DELETE FROM minhash_bands_new")
-        conn.execute("UPDATE minhash_bands_pending SET rows = 0")
 
 
 class _Actors:
@@ -1522,10 +1549,10 @@ class _Actors:
 def _best_cluster(
     sig: bytes, bands: list[int], candidates: dict[int, list[tuple[bytes, str]]]
 ) -> str | None:
-    """Cluster of the most similar candidate sharing a band with `sig`."""
-    return neardup.best_cluster(
-        sig, [member for band in bands for member in candidates.get(band, ())]
-    )
+    """Cluster of the most similar candidate sharing a band with `sig` (a candidate
+    sharing several bands is compared once)."""
+    pool = dict.fromkeys(member for band in bands for member in candidates.get(band, ()))
+    return neardup.best_cluster(sig, list(pool))
 
 
 def _reseed_stats(conn: sqlite3.Connection, index: str) -> None:
@@ -1571,7 +1598,7 @@ def _queue_where(flt: QueueFilter) -> tuple[list[str], list[Any]]:
             params.append(value)
     if flt.cluster_id is not None:
         where.append(f"doc IN ({_CLUSTER_DOCS})")
-        params += [flt.cluster_id] * 3
+        params += [flt.cluster_id] * 4
     if flt.assignee is not None:
         if flt.assignee == "":
             where.append("assignee IS NULL")

@@ -19,7 +19,7 @@ import pytest
 
 from cluewatch.errors import ConflictError, StoreError
 from index.models import ClueState, QueueFilter, Verdict, VerdictKind, utcnow
-from index.sqlite import MIGRATIONS, SQLiteStore
+from index.sqlite import _BANDS, _CLUSTERS, MIGRATIONS, SQLiteStore
 from tests.conftest import REPO
 from tests.factories import make_post
 
@@ -145,7 +145,8 @@ def _band_rows(store: SQLiteStore) -> tuple[int, int]:
 def test_band_rows_wait_in_a_pending_table_and_reposts_are_found_on_both_sides_of_a_merge(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("index.sqlite.BAND_MERGE_ROWS", 40)
+    monkeypatch.setattr(_BANDS, "merge_rows", 40)
+    monkeypatch.setattr(_CLUSTERS, "merge_rows", 2)
     store = SQLiteStore(tmp_path / "s.db")
     store.write_posts([make_post(1, text=REPOSTED)])
     assert _band_rows(store) == (0, 12)
@@ -179,6 +180,15 @@ def test_band_rows_wait_in_a_pending_table_and_reposts_are_found_on_both_sides_o
     )
     assert [r[0] for r in rows] == [0, 12]
 
+    # Cluster members were merged too; a purged member leaves its cluster.
+    assert store._conn().execute("SELECT COUNT(*) FROM post_clusters").fetchone()[0] == 2
+    member = make_post(3).post.id
+    store.record_verdict(Verdict(post_id=member, kind=VerdictKind.DISMISS, analyst="a"))
+    store.purge_dismissed(utcnow() + timedelta(seconds=1), by="admin")
+    assert {sp.post.id for sp in store.cluster(first.post.id)} == {
+        make_post(n).post.id for n in (1, 2)
+    }
+
 
 def test_a_version_4_file_keeps_its_clusters_through_migration_5(tmp_path: Path) -> None:
     path = tmp_path / "v4.db"
@@ -191,15 +201,16 @@ def test_a_version_4_file_keeps_its_clusters_through_migration_5(tmp_path: Path)
     }
     store.close()
     # The version 4 layout: no cluster beside the signature, every band row in one
-    # table, the cluster index over every post.
+    # table, clusters found through an index on posts.
     conn = sqlite3.connect(path, isolation_level=None)
     conn.executescript(
         """
         INSERT INTO minhash_bands SELECT band, doc FROM minhash_bands_new;
         DROP TABLE minhash_bands_new;
-        DROP TABLE minhash_bands_pending;
+        DROP TABLE post_clusters;
+        DROP TABLE post_clusters_new;
+        DROP TABLE pending_rows;
         ALTER TABLE minhash DROP COLUMN cluster;
-        DROP INDEX posts_cluster;
         CREATE INDEX posts_cluster ON posts (cluster_id, captured_at);
         DELETE FROM schema_migrations WHERE version = 5;
         """

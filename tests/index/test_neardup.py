@@ -1,0 +1,47 @@
+"""MinHash signatures: many texts hashed together equal each text hashed alone."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from index import neardup
+
+
+def _texts() -> list[str]:
+    rng = random.Random(5)
+
+    def han(n: int) -> str:
+        return "".join(chr(0x4E00 + rng.randrange(3000)) for _ in range(n))
+
+    return [
+        "顶",  # too short
+        "本人诚心送养一名男宝宝，出生三个月，身体健康，需要营养费，有意者加微信fake_bb_01",
+        *(han(rng.randrange(20, 400)) for _ in range(200)),
+        "a" * 20,  # one distinct 3-gram
+        han(5_000),  # longer than one pass: hashed in slices
+        han(1_999) + "!!" + han(30),
+    ]
+
+
+def test_texts_hashed_together_get_the_signature_each_gets_alone() -> None:
+    texts = _texts()
+    together = neardup.signatures(texts)
+    alone = [neardup.signatures([text])[0] for text in texts]
+    assert together == alone
+    assert together[0] is None and all(sig is not None for sig in together[1:])
+
+
+def test_a_signature_is_the_minimum_over_the_texts_3_grams() -> None:
+    text = "".join(chr(0x4E00 + n) for n in range(3_000))  # every 3-gram distinct
+    codes = [ord(c) for c in text]
+    grams = np.array(
+        [(a << 42) ^ (b << 21) ^ c for a, b, c in zip(codes, codes[1:], codes[2:], strict=False)],
+        dtype=np.uint64,
+    )
+    with np.errstate(over="ignore"):
+        expected = ((neardup._mix(grams)[:, None] * neardup._A + neardup._B) >> np.uint64(32)).min(
+            axis=0
+        )
+    assert neardup.signature(text, normalized=True) == expected.astype("<u4").tobytes()
