@@ -303,8 +303,9 @@ MIGRATIONS.append(
 MIGRATIONS.append(
     # 5: near-duplicate candidates read their cluster beside the signature (joining the
     # posts table for it was half of the candidate lookup, a fifth of a bulk write at
-    # 350,000 posts); band rows and cluster members are side indexes whose new rows
-    # wait in small tables (`_PendingIndex`); the cluster index on posts goes.
+    # 350,000 posts); band rows, cluster members, terms and entities are side indexes
+    # whose new rows wait in small tables (`_PendingIndex`); the cluster index on posts
+    # goes.
     """
     ALTER TABLE minhash ADD COLUMN cluster TEXT;
     UPDATE minhash SET cluster = (
@@ -322,8 +323,15 @@ MIGRATIONS.append(
     INSERT INTO post_clusters
         SELECT cluster_id, doc FROM posts WHERE cluster_id != id ORDER BY cluster_id, doc;
     DROP INDEX posts_cluster;
+    CREATE TABLE post_terms_new (
+        term TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (term, doc)
+    ) WITHOUT ROWID;
+    CREATE TABLE post_entities_new (
+        key TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
+    ) WITHOUT ROWID;
     CREATE TABLE pending_rows (name TEXT PRIMARY KEY, rows INTEGER NOT NULL) WITHOUT ROWID;
-    INSERT INTO pending_rows VALUES ('minhash_bands', 0), ('post_clusters', 0);
+    INSERT INTO pending_rows VALUES
+        ('minhash_bands', 0), ('post_clusters', 0), ('post_terms', 0), ('post_entities', 0);
     """
 )
 # Work a migration needs beyond its SQL, run in the same transaction after the scripts.
@@ -374,6 +382,8 @@ class _PendingIndex:
 
 _BANDS = _PendingIndex("minhash_bands", "band", merge_rows=200_000)
 _CLUSTERS = _PendingIndex("post_clusters", "cluster", merge_rows=100_000)
+_TERMS = _PendingIndex("post_terms", "term", merge_rows=50_000)
+_ENTITIES = _PendingIndex("post_entities", "key", merge_rows=50_000)
 # Posts of one cluster (parameters: the cluster id four times): the members and the
 # first post, whose cluster is its own.
 _CLUSTER_DOCS = (
@@ -390,7 +400,7 @@ def _iso(value: datetime | None) -> str | None:
     """UTC, fixed width: stored times compare correctly as text."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "+00:00"
 
 
 def _dumps(value: Any) -> str:
@@ -619,14 +629,8 @@ class SQLiteStore:
             "INSERT INTO posts_fts (rowid, body) VALUES (?, ?)",
             (doc, index_tokens(post.scored_text)),
         )
-        conn.executemany(
-            "INSERT OR IGNORE INTO post_terms VALUES (?, ?)",
-            [(term, doc) for term in {m.term for m in sp.scores.matches}],
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO post_entities VALUES (?, ?)",
-            [(key, doc) for key in _entity_keys(sp.scores.entities)],
-        )
+        _TERMS.add(conn, [(term, doc) for term in {m.term for m in sp.scores.matches}])
+        _ENTITIES.add(conn, [(key, doc) for key in _entity_keys(sp.scores.entities)])
         keys = contact_keys(sp.scores.entities)
         actors = _Actors(conn, [keys], utcnow())
         actor_id = actors.link(keys)
@@ -652,12 +656,9 @@ class SQLiteStore:
             (doc, index_tokens(scored)),
         )
         terms = {m["term"] for m in json.loads(row["matches"])}
-        conn.executemany("DELETE FROM post_terms WHERE term=? AND doc=?", [(t, doc) for t in terms])
+        _TERMS.remove(conn, [(t, doc) for t in terms])
         entities = [Entity(**e) for e in json.loads(row["entities"])]
-        conn.executemany(
-            "DELETE FROM post_entities WHERE key=? AND doc=?",
-            [(k, doc) for k in _entity_keys(entities)],
-        )
+        _ENTITIES.remove(conn, [(k, doc) for k in _entity_keys(entities)])
         sig_row = conn.execute("SELECT sig FROM minhash WHERE doc=?", (doc,)).fetchone()
         if sig_row is not None:
             _BANDS.remove(conn, [(b, doc) for b in neardup.band_keys(sig_row[0])])
@@ -1457,8 +1458,8 @@ class _Batch:
         )
         conn.executemany("INSERT INTO posts_fts (rowid, body) VALUES (?, ?)", fts)
         # Key order: each B-tree page is visited once per batch, front to back.
-        conn.executemany("INSERT OR IGNORE INTO post_terms VALUES (?, ?)", sorted(terms))
-        conn.executemany("INSERT OR IGNORE INTO post_entities VALUES (?, ?)", sorted(entities))
+        _TERMS.add(conn, terms)
+        _ENTITIES.add(conn, entities)
         conn.executemany("INSERT INTO minhash VALUES (?, ?, ?)", minhash)
         _BANDS.add(conn, band_rows)
         _CLUSTERS.add(conn, cluster_rows)
@@ -1618,14 +1619,12 @@ def _queue_where(flt: QueueFilter) -> tuple[list[str], list[Any]]:
         where.append("captured_at < ?")
         params.append(_iso(flt.until))
     if flt.term:
-        where.append("doc IN (SELECT doc FROM post_terms WHERE term = ?)")
-        params.append(flt.term)
+        where.append(f"doc IN (SELECT doc FROM ({_TERMS.rows_sql(1)}))")
+        params += [flt.term] * 2
     if flt.entity:
         keys = filter_key(flt.entity)
-        where.append(
-            f"doc IN (SELECT doc FROM post_entities WHERE key IN ({','.join('?' * len(keys))}))"
-        )
-        params.extend(keys)
+        where.append(f"doc IN (SELECT doc FROM ({_ENTITIES.rows_sql(len(keys))}))")
+        params += keys * 2
     if flt.q:
         match = fts5_query(flt.q)
         if match is None:

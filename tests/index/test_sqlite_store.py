@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from cluewatch.errors import ConflictError, StoreError
-from index.models import ClueState, QueueFilter, Verdict, VerdictKind, utcnow
+from index.models import ClueState, Match, QueueFilter, Verdict, VerdictKind, utcnow
 from index.sqlite import _BANDS, _CLUSTERS, MIGRATIONS, SQLiteStore
 from tests.conftest import REPO
 from tests.factories import make_post
@@ -195,13 +195,20 @@ def test_a_version_4_file_keeps_its_clusters_through_migration_5(tmp_path: Path)
     store = SQLiteStore(path)
     texts = [REPOSTED, *_reposts(2), *_unrelated(2)]
     store.write_posts([make_post(n, text=t) for n, t in enumerate(texts, start=1)])
+    term = Match(
+        term="送养", category="illegal_adoption", weight="strong", surface="送养",
+        start=0, end=2, technique="plain",
+    )  # fmt: skip
+    store.write_posts(
+        [make_post(6, text="送养", matches=[term], contacts={"phone": "13800000006"})]
+    )
     before = {
         sp.post.id: sp.cluster_id
         for sp in store.get_many([make_post(n).post.id for n in range(1, 6)])
     }
     store.close()
-    # The version 4 layout: no cluster beside the signature, every band row in one
-    # table, clusters found through an index on posts.
+    # The version 4 layout: no cluster beside the signature, every band, term and
+    # entity row in one table, clusters found through an index on posts.
     conn = sqlite3.connect(path, isolation_level=None)
     conn.executescript(
         """
@@ -209,6 +216,10 @@ def test_a_version_4_file_keeps_its_clusters_through_migration_5(tmp_path: Path)
         DROP TABLE minhash_bands_new;
         DROP TABLE post_clusters;
         DROP TABLE post_clusters_new;
+        INSERT INTO post_terms SELECT * FROM post_terms_new;
+        DROP TABLE post_terms_new;
+        INSERT INTO post_entities SELECT * FROM post_entities_new;
+        DROP TABLE post_entities_new;
         DROP TABLE pending_rows;
         ALTER TABLE minhash DROP COLUMN cluster;
         CREATE INDEX posts_cluster ON posts (cluster_id, captured_at);
@@ -227,6 +238,8 @@ def test_a_version_4_file_keeps_its_clusters_through_migration_5(tmp_path: Path)
     assert {sp.post.id: sp.cluster_id for sp in store.get_many(list(before))} == before
     store.write_posts([make_post(9, text=_reposts(3)[2])])
     assert store.get(make_post(9).post.id).cluster_id == first
+    for flt in (QueueFilter(term="送养"), QueueFilter(entity="13800000006")):
+        assert [sp.post.id for sp in store.queue(flt).items] == [make_post(6).post.id]
 
 
 def test_the_open_queue_is_served_by_its_partial_indexes(tmp_path: Path) -> None:
