@@ -18,6 +18,7 @@ replies (顶, 谢谢分享) are alike without being reposts.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 
@@ -139,9 +140,17 @@ def band_keys_of(sigs: list[bytes]) -> list[list[int]]:
 
 def similarities(sig: bytes, others: list[bytes]) -> np.ndarray:
     """`similarity` of one signature against several, vectorised."""
+    return _agreements(sig, others) / HASHES
+
+
+def _agreements(sig: bytes, others: list[bytes]) -> np.ndarray:
     mine = np.frombuffer(sig, dtype="<u4")
     theirs = np.frombuffer(b"".join(others), dtype="<u4").reshape(len(others), HASHES)
-    return (theirs == mine).mean(axis=1)
+    return np.count_nonzero(theirs == mine, axis=1)
+
+
+# Equal values a candidate needs (`SIMILARITY` of them), compared as whole numbers.
+_AGREEING = math.ceil(SIMILARITY * HASHES - 1e-9)
 
 
 def best_cluster(sig: bytes, candidates: Iterable[tuple[bytes, str]]) -> str | None:
@@ -150,9 +159,9 @@ def best_cluster(sig: bytes, candidates: Iterable[tuple[bytes, str]]) -> str | N
     pool = list(candidates)
     if not pool:
         return None
-    scores = similarities(sig, [other for other, _ in pool])
-    best = int(scores.argmax())
-    return pool[best][1] if scores[best] >= SIMILARITY else None
+    agreeing = _agreements(sig, [other for other, _ in pool])
+    best = int(agreeing.argmax())
+    return pool[best][1] if agreeing[best] >= _AGREEING else None
 
 
 def similarity(a: bytes, b: bytes) -> float:

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -1552,8 +1553,8 @@ def _best_cluster(
 ) -> str | None:
     """Cluster of the most similar candidate sharing a band with `sig` (a candidate
     sharing several bands is compared once)."""
-    pool = dict.fromkeys(member for band in bands for member in candidates.get(band, ()))
-    return neardup.best_cluster(sig, list(pool))
+    pool = dict.fromkeys(chain.from_iterable(map(candidates.get, bands, repeat(()))))
+    return neardup.best_cluster(sig, pool)
 
 
 def _reseed_stats(conn: sqlite3.Connection, index: str) -> None:
