@@ -92,7 +92,7 @@ def lexicon_features(counts: MatchCounts, lure: bool) -> tuple[float, ...]:
 
 
 class Fusion:
-    """Per-category fusion weights; `params[c]` maps each feature name to its weight."""
+    """Per-category fusion weights; `params[c]` maps each weight's name to its value."""
 
     def __init__(
         self,

@@ -1,9 +1,10 @@
 """Training: a small BERT-style model from scratch, or fine-tuning a local checkpoint.
 
-`train()` loads the corpus, splits it by family, trains with per-epoch
-validation (keeping the best epoch), fits the fusion weights on the
-validation split, evaluates lexicon-only, model-only and fused scores on both
-test splits, and writes a complete model directory.
+`train()` loads the corpus, splits it by family, trains one or more
+transformers (an ensemble by seed) with per-epoch validation (keeping each
+one's best epoch), chooses thresholds and the cascade floor on the
+validation families, evaluates lexicon-only, model-only and fused scores on
+both test splits, and writes a complete model directory.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class TrainConfig:
     # Masked-character pre-training epochs on the training texts before fine-tuning.
     pretrain_epochs: int = 6
     # Transformers trained with different seeds whose probabilities are averaged.
-    members: int = 2
+    members: int = 1
     name: str = "cluewatch-charbert"
 
 

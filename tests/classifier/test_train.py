@@ -58,7 +58,8 @@ def fine_tuned(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = _tiny_checkpoint(root / "tiny-bert", corpus)
     out = root / "model"
     result = run_cli(
-        ["train", "--base-model", str(base), "--data", str(corpus), "--out", str(out), "--epochs", "1"],
+        ["train", "--base-model", str(base), "--data", str(corpus), "--out", str(out), "--epochs", "1",
+         "--members", "2"],
         cwd=root,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -177,7 +178,13 @@ def test_training_from_scratch_with_pretraining_writes_a_loadable_model(tmp_path
 
     corpus = _small_corpus(tmp_path / "corpus.jsonl")
     config = TrainConfig(
-        hidden_size=32, layers=1, heads=2, intermediate_size=64, epochs=1, pretrain_epochs=1
+        hidden_size=32,
+        layers=1,
+        heads=2,
+        intermediate_size=64,
+        epochs=1,
+        pretrain_epochs=1,
+        members=2,
     )
     lines: list[str] = []
     meta = train(data=[corpus], out_dir=tmp_path / "m", config=config, progress=lines.append)
@@ -197,7 +204,13 @@ def test_the_ensemble_averages_its_members(tmp_path: Path) -> None:
 
     corpus = _small_corpus(tmp_path / "corpus.jsonl")
     config = TrainConfig(
-        hidden_size=32, layers=1, heads=2, intermediate_size=64, epochs=1, pretrain_epochs=1
+        hidden_size=32,
+        layers=1,
+        heads=2,
+        intermediate_size=64,
+        epochs=1,
+        pretrain_epochs=1,
+        members=2,
     )
     train(data=[corpus], out_dir=tmp_path / "m", config=config, progress=lambda _: None)
     texts = ["专业代孕 包成功 加微信 fake_ab_01", "今天天气不错，出去走走"]
