@@ -65,7 +65,7 @@ def _transformer_case(args: tuple[str, bool, int, int]) -> dict[str, float]:
     before = rss_bytes()
     classifier = TextClassifier(Path(model_dir))
     if int8:
-        classifier.model = _quantize(classifier.model)
+        classifier.models = [_quantize(m) for m in classifier.models]
     classifier.predict(posts[:32])  # warm-up
     start = time.perf_counter()
     classifier.predict(posts)
@@ -77,7 +77,7 @@ def _transformer_case(args: tuple[str, bool, int, int]) -> dict[str, float]:
 def _held_out_f1(scorer: Scorer, int8: bool) -> float:
     examples = split(load_corpus([DEFAULT_CORPUS])).test_held_out
     if int8:
-        scorer.classifier.model = _quantize(scorer.classifier.model)
+        scorer.classifier.models = [_quantize(m) for m in scorer.classifier.models]
     probs = scorer.classifier.predict([ex.scored_text for ex in examples]).astype(np.float64)
     return float(metrics(examples, probs, 0.5)["clue_vs_benign"]["f1"])
 

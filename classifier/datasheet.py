@@ -70,7 +70,7 @@ sexualises minors.
 `classifier.corpus.split` assigns whole *families* (one scenario or phrasing
 pattern, or one generator template) by a hash of the family name: 20% of
 families are the held-out test (unseen phrasings), 15% the validation
-families (epoch choice, fusion weights, thresholds), and the remaining
+families (epoch choice, thresholds, cascade floor), and the remaining
 families are split 90/10 by example into training and the in-distribution
 test. The split is the same on every machine.
 

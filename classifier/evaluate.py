@@ -29,15 +29,37 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
+def category_flags(
+    scores: FloatArray, threshold: float | FloatArray, secondary: float | None = None
+) -> npt.NDArray[np.bool_]:
+    """Per post and category: whether the category is flagged.
+
+    A category is flagged when its score reaches its threshold (`threshold`:
+    one value or one per category); with `secondary`, a category other than
+    the post's strongest must reach `secondary` as well (a post mostly sells
+    one thing; the categories that sell a person are otherwise flagged
+    together).
+    """
+    flags = scores >= threshold
+    if secondary is not None and len(scores):
+        strongest = scores == scores.max(axis=1, keepdims=True)
+        flags &= strongest | (scores >= secondary)
+    return np.asarray(flags, dtype=bool)
+
+
 def metrics(
-    examples: Sequence[Example], probs: FloatArray, threshold: float | FloatArray
+    examples: Sequence[Example],
+    probs: FloatArray,
+    threshold: float | FloatArray,
+    secondary: float | None = None,
 ) -> dict[str, Any]:
     """Metrics of `probs` (n x 7) against the examples' labels.
 
-    `threshold` is one value for every category or one per category.
+    `threshold` is one value for every category or one per category;
+    `secondary` as in `category_flags`.
     """
     y = label_matrix(examples)
-    pred = (probs >= threshold).astype(np.int8)
+    pred = category_flags(probs, threshold, secondary).astype(np.int8)
     per_category: dict[str, dict[str, float]] = {}
     f1s: list[float] = []
     for index, category in enumerate(CATEGORIES):

@@ -4,8 +4,10 @@ A model directory is a Hugging Face checkpoint (`config.json`,
 `model.safetensors`, `tokenizer.json`) plus `cluewatch_model.json`, which
 records the model's version, labels, window length, the hash of its training
 data, the lexicon version it was fused with, its fusion parameters and its
-metrics. Any local BERT-style checkpoint fine-tuned by `cluewatch train`
-loads the same way.
+metrics. An ensemble keeps its further members as checkpoints in
+subdirectories named in `members` (`member-2/` ...; config and weights, the
+tokenizer is shared); their probabilities are averaged. Any local BERT-style
+checkpoint fine-tuned by `cluewatch train` loads the same way.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class ModelMeta:
     thresholds: dict[str, float] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     created_at: str = ""
+    # Subdirectories holding the ensemble's further members (the directory itself is the first).
+    members: list[str] = field(default_factory=list)
 
     @classmethod
     def read(cls, directory: Path) -> ModelMeta:
@@ -85,12 +89,15 @@ class TextClassifier:
             raise ModelLoadError(
                 f"{self.directory}: model labels {self.meta.labels} do not match the taxonomy"
             )
+        paths = [self.directory, *(self.directory / m for m in self.meta.members)]
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(str(self.directory))
-            self.model = AutoModelForSequenceClassification.from_pretrained(str(self.directory))
+            # The ensemble's members, each a checkpoint; their probabilities are averaged.
+            self.models = [
+                AutoModelForSequenceClassification.from_pretrained(str(p)).eval() for p in paths
+            ]
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelLoadError(f"{self.directory}: cannot load the model ({exc})") from exc
-        self.model.eval()
         self._torch = torch
         self.batch_size = batch_size
         self.version = self.meta.version
@@ -124,8 +131,8 @@ class TextClassifier:
                     pad_to_multiple_of=32 if self.meta.max_length % 32 == 0 else None,
                     return_tensors="pt",
                 )
-                logits = self.model(**encoded).logits
-                probs[batch] = torch.sigmoid(logits).float().numpy()
+                member_probs = [torch.sigmoid(m(**encoded).logits) for m in self.models]
+                probs[batch] = torch.stack(member_probs).mean(dim=0).float().numpy()
         out = np.zeros((len(texts), len(CATEGORIES)), dtype=np.float32)
         np.maximum.at(out, np.asarray(owner), probs)
         return out

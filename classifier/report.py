@@ -59,13 +59,26 @@ def score_sources(
     return scores
 
 
+def source_metrics(
+    scorer: Scorer, examples: Sequence[Example], scores: dict[str, npt.NDArray[np.float64]]
+) -> dict[str, dict[str, Any]]:
+    """Metrics per source: the single sources at 0.5, fused ones as the scorer flags them."""
+    return {
+        source: (
+            metrics(examples, values, scorer.thresholds, scorer.fusion.secondary)
+            if source.startswith("fused")
+            else metrics(examples, values, 0.5)
+        )
+        for source, values in scores.items()
+    }
+
+
 def confusion(
-    examples: Sequence[Example], fused: npt.NDArray[np.float64], thresholds: npt.NDArray[np.float64]
+    examples: Sequence[Example], fused: npt.NDArray[np.float64], flags: npt.NDArray[np.bool_]
 ) -> dict[str, dict[str, int]]:
     """Rows: the true primary label (first label, or benign); columns: the predicted label."""
     names = [*CATEGORIES, BENIGN]
     table = {t: dict.fromkeys(names, 0) for t in names}
-    flags = fused >= thresholds
     for row, ex in enumerate(examples):
         truth = ex.labels[0] if ex.labels else BENIGN
         if flags[row].any():
@@ -166,11 +179,9 @@ def evaluate_model(
         "examples": len(examples),
         "thresholds": {c: float(t) for c, t in zip(CATEGORIES, scorer.thresholds, strict=True)},
     }
-    for source, values in scores.items():
-        threshold = scorer.thresholds if source.startswith("fused") else 0.5
-        result[source] = metrics(examples, values, threshold)
-    result["confusion"] = confusion(examples, scores["fused"], scorer.thresholds)
-    flagged = (scores.get("fused_cascade", scores["fused"]) >= scorer.thresholds).any(axis=1)
+    result.update(source_metrics(scorer, examples, scores))
+    result["confusion"] = confusion(examples, scores["fused"], scorer.flags(scores["fused"]))
+    flagged = scorer.flags(scores.get("fused_cascade", scores["fused"])).any(axis=1)
     result["breakdown"] = breakdown(examples, flagged)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)

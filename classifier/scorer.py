@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from classifier.evaluate import category_flags
 from classifier.fusion import Fusion, evidence
 from classifier.linear import LINEAR_FILE, LinearModel
 from classifier.model import TextClassifier
@@ -95,7 +96,9 @@ class Scorer:
 
     A post is flagged when a category's fused score reaches that category's
     threshold (chosen on validation families for the model's target
-    precision), or, when the operator sets one, the single `threshold`.
+    precision), or, when the operator sets one, the single `threshold`; a
+    category other than the post's strongest needs the fusion's secondary
+    threshold as well.
     """
 
     def __init__(
@@ -181,8 +184,8 @@ class Scorer:
         return np.where(e < 0.5, t * e / 0.5, t + (1 - t) * (e - 0.5) / 0.5)
 
     def flags(self, fused: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
-        """Per post and category: whether the fused score reaches the category's threshold."""
-        return fused >= self.thresholds
+        """Per post and category: whether the category is flagged (`category_flags`)."""
+        return category_flags(fused, self.thresholds, self.fusion.secondary)
 
     def score_texts(self, texts: Sequence[str]) -> list[ScoreResult]:
         scored = self.compute(texts)

@@ -532,6 +532,10 @@ def train(
         Path | None, typer.Option(help="Fine-tune this local Hugging Face checkpoint.")
     ] = None,
     epochs: Annotated[int | None, typer.Option(help="Training epochs.")] = None,
+    members: Annotated[
+        int | None,
+        typer.Option(min=1, help="Transformers in the ensemble (different seeds, averaged)."),
+    ] = None,
     fusion_only: Annotated[
         bool,
         typer.Option(
@@ -548,6 +552,8 @@ def train(
     config = TrainConfig()
     if epochs is not None:
         config.epochs = epochs
+    if members is not None:
+        config.members = members
     try:
         if fusion_only:
             from classifier.train import fit_fusion_stage

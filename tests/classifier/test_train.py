@@ -58,7 +58,8 @@ def fine_tuned(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = _tiny_checkpoint(root / "tiny-bert", corpus)
     out = root / "model"
     result = run_cli(
-        ["train", "--base-model", str(base), "--data", str(corpus), "--out", str(out), "--epochs", "1"],
+        ["train", "--base-model", str(base), "--data", str(corpus), "--out", str(out), "--epochs", "1",
+         "--members", "2"],
         cwd=root,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -73,9 +74,13 @@ def test_fine_tuned_checkpoint_is_a_complete_model_directory(fine_tuned: Path) -
         "cluewatch.lexicon"
     )
     assert set(meta["thresholds"]) == set(meta["labels"])
-    assert meta["fusion"]["format"] == "cluewatch.fusion.v2"
+    assert meta["fusion"]["format"] == "cluewatch.fusion.v3"
     for name in ("config.json", "model.safetensors", "linear.safetensors", "tokenizer.json"):
         assert (fine_tuned / name).is_file(), name
+    # The ensemble's second member: a checkpoint of its own beside the first.
+    assert meta["members"] == ["member-2"]
+    assert (fine_tuned / "member-2" / "model.safetensors").is_file()
+    assert len(meta["metrics"]["best_epoch"]) == 2
     held = meta["metrics"]["held_out_families"]
     assert {"lexicon_only", "linear_only", "model_only", "fused"} <= set(held)
 
@@ -173,13 +178,55 @@ def test_training_from_scratch_with_pretraining_writes_a_loadable_model(tmp_path
 
     corpus = _small_corpus(tmp_path / "corpus.jsonl")
     config = TrainConfig(
-        hidden_size=32, layers=1, heads=2, intermediate_size=64, epochs=1, pretrain_epochs=1
+        hidden_size=32,
+        layers=1,
+        heads=2,
+        intermediate_size=64,
+        epochs=1,
+        pretrain_epochs=1,
+        members=2,
     )
     lines: list[str] = []
     meta = train(data=[corpus], out_dir=tmp_path / "m", config=config, progress=lines.append)
-    assert any(line.startswith("pre-training epoch 1") for line in lines)
-    assert meta.metrics["best_epoch"] == 1
+    assert sum(line.startswith("pre-training epoch") for line in lines) == 1  # shared
+    assert meta.metrics["best_epoch"] == [1, 1]
     scorer = Scorer.from_paths(model_dir=tmp_path / "m")
     assert scorer.classifier.version == meta.version and scorer.linear is not None
     [result] = scorer.score_texts(["专业代孕 包成功 加微信 fake_ab_01"])
     assert set(result.categories) == set(meta.labels)
+
+
+def test_the_ensemble_averages_its_members(tmp_path: Path) -> None:
+    import numpy as np
+
+    from classifier.model import ModelMeta, TextClassifier
+    from classifier.train import TrainConfig, train
+
+    corpus = _small_corpus(tmp_path / "corpus.jsonl")
+    config = TrainConfig(
+        hidden_size=32,
+        layers=1,
+        heads=2,
+        intermediate_size=64,
+        epochs=1,
+        pretrain_epochs=1,
+        members=2,
+    )
+    train(data=[corpus], out_dir=tmp_path / "m", config=config, progress=lambda _: None)
+    texts = ["专业代孕 包成功 加微信 fake_ab_01", "今天天气不错，出去走走"]
+    ensemble = TextClassifier(tmp_path / "m").predict(texts)
+    # Each member alone: the same directory with only that member's weights.
+    singles = []
+    for member in ("", "member-2"):
+        single = tmp_path / f"single{member}"
+        single.mkdir()
+        for name in ("tokenizer.json", "tokenizer_config.json", "cluewatch_model.json"):
+            (single / name).write_bytes((tmp_path / "m" / name).read_bytes())
+        for name in ("config.json", "model.safetensors"):
+            (single / name).write_bytes((tmp_path / "m" / member / name).read_bytes())
+        meta = ModelMeta.read(single)
+        meta.members = []
+        meta.write(single)
+        singles.append(TextClassifier(single).predict(texts))
+    assert not np.allclose(singles[0], singles[1])  # different seeds, different members
+    np.testing.assert_allclose(ensemble, (singles[0] + singles[1]) / 2, rtol=1e-5, atol=1e-6)

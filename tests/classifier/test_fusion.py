@@ -1,0 +1,80 @@
+"""Fusion v3 (averaged model probabilities plus lexicon lifts), the secondary threshold, v2 still read."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from classifier.corpus import Example
+from classifier.evaluate import category_flags, metrics
+from classifier.fusion import FORMAT_V2, Fusion, MatchCounts
+from classifier.train import choose_thresholds
+from cluewatch.taxonomy import CATEGORIES
+
+N = len(CATEGORIES)
+
+
+def _probs(first: float, rest: float = 0.01) -> list[float]:
+    return [first, *([rest] * (N - 1))]
+
+
+def test_without_lexicon_evidence_the_score_is_the_mean_of_the_two_models() -> None:
+    fused = Fusion().fuse(_probs(0.9), _probs(0.3), {}, lure=False)
+    assert math.isclose(fused[0], 0.6, rel_tol=1e-9)
+    assert math.isclose(fused[1], 0.01, rel_tol=1e-9)
+
+
+def test_lexicon_matches_lift_only_their_category_and_a_lure_only_with_a_match() -> None:
+    counts = {CATEGORIES[0]: MatchCounts(strong=1)}
+    plain = Fusion().fuse(_probs(0.4), _probs(0.4), {}, lure=True)
+    lifted = Fusion().fuse(_probs(0.4), _probs(0.4), counts, lure=False)
+    lured = Fusion().fuse(_probs(0.4), _probs(0.4), counts, lure=True)
+    assert math.isclose(plain[0], 0.4, rel_tol=1e-9)  # a lure alone lifts nothing
+    assert plain[0] < lifted[0] < lured[0]
+    assert lifted[1:] == plain[1:]
+
+
+def test_a_v2_fusion_still_fuses_as_it_was_fitted() -> None:
+    params = {"model": 1.0, "linear": 0.5, "strong": 0, "medium": 0, "weak": 0, "lure": 0}
+    v2 = Fusion.from_dict(
+        {"format": FORMAT_V2, "params": {c: {**params, "bias": -0.3} for c in CATEGORIES}}
+    )
+    assert v2.secondary is None  # v2 flagged every category past its threshold
+    logit = math.log(0.9 / 0.1) + 0.5 * math.log(0.3 / 0.7) - 0.3
+    fused = v2.fuse(_probs(0.9), _probs(0.3), {}, lure=False)
+    assert math.isclose(fused[0], 1 / (1 + math.exp(-logit)), rel_tol=1e-9)
+    assert Fusion.from_dict(v2.to_dict()).format == FORMAT_V2
+
+
+def test_a_second_category_is_flagged_only_from_the_secondary_threshold() -> None:
+    scores = np.array([[0.9, 0.6, 0.75, 0.1, 0.1, 0.1, 0.1], [0.3, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]])
+    flags = category_flags(scores, 0.5, 0.7)
+    assert flags[0].tolist() == [True, False, True, False, False, False, False]
+    assert not flags[1].any()
+    assert category_flags(scores, 0.5)[0, 1]  # without it, every category past its threshold
+
+
+def test_metrics_count_categories_as_flagged() -> None:
+    examples = [Example(id="a", text="", labels=(CATEGORIES[0],), family="f")]
+    scores = np.array([[0.9, 0.6, 0.1, 0.1, 0.1, 0.1, 0.1]])
+    assert metrics(examples, scores, 0.5)["per_category"][CATEGORIES[1]]["precision"] == 0.0
+    with_secondary = metrics(examples, scores, 0.5, 0.7)
+    assert with_secondary["macro_f1"] == 1.0
+
+
+def test_thresholds_rise_from_half_only_where_validation_precision_needs_it() -> None:
+    # Category 0: at 0.5 two of four flagged posts are right; from 0.62 both flagged are.
+    first = [0.9, 0.7, 0.6, 0.55, *([0.01] * 8)]
+    second = [0.01, 0.01, 0.01, 0.01, *([0.8] * 6), 0.01, 0.01]
+    fused = np.full((12, N), 0.01)
+    fused[:, 0] = first
+    fused[:, 1] = second
+    labels = [(CATEGORIES[0],)] * 2 + [()] * 2 + [(CATEGORIES[1],)] * 6 + [()] * 2
+    examples = [Example(id=str(i), text="", labels=lab, family="f") for i, lab in enumerate(labels)]
+    fusion = Fusion()
+    # Too few validation positives everywhere: 0.5 stays.
+    assert set(choose_thresholds(fused, examples, fusion, 0.75).values()) == {0.5}
+    many = examples * 5
+    thresholds = choose_thresholds(np.tile(fused, (5, 1)), many, fusion, 0.75)
+    assert thresholds[CATEGORIES[0]] == 0.62 and thresholds[CATEGORIES[1]] == 0.5
