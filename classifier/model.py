@@ -12,6 +12,7 @@ checkpoint fine-tuned by `cluewatch train` loads the same way.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -62,6 +63,19 @@ class ModelMeta:
                 f"{path}: cannot read model metadata ({exc}); retrain with `cluewatch train` "
                 "or point CLUEWATCH_MODEL_DIR at a complete model directory"
             ) from exc
+
+    def stamp_scoring(self, cascade_floor: float) -> None:
+        """Version = weights + how they are scored: `name@weights+scoring`.
+
+        The part after `+` hashes the fusion, thresholds, cascade floor and lexicon
+        version, so a model refitted with `train --fusion-only` records scores under
+        a new version even though its weights are the same.
+        """
+        scoring = json.dumps(
+            [self.fusion, self.thresholds, cascade_floor, self.lexicon_version], sort_keys=True
+        )
+        weights = self.version.split("+", 1)[0]
+        self.version = f"{weights}+{hashlib.sha256(scoring.encode()).hexdigest()[:8]}"
 
     def write(self, directory: Path) -> None:
         (directory / MODEL_META).write_text(

@@ -426,6 +426,7 @@ def fit_fusion_stage(
     meta.fusion = fusion.to_dict()
     meta.thresholds = thresholds
     meta.lexicon_version = lexicon.version
+    meta.stamp_scoring(floor)
     meta.metrics = {
         "best_epoch": meta.metrics.get("best_epoch"),
         "train_seconds": meta.metrics.get("train_seconds"),

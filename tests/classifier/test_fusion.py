@@ -78,3 +78,17 @@ def test_thresholds_rise_from_half_only_where_validation_precision_needs_it() ->
     many = examples * 5
     thresholds = choose_thresholds(np.tile(fused, (5, 1)), many, fusion, 0.75)
     assert thresholds[CATEGORIES[0]] == 0.62 and thresholds[CATEGORIES[1]] == 0.5
+
+
+def test_the_model_version_names_the_scoring_as_well_as_the_weights() -> None:
+    from classifier.model import ModelMeta
+
+    def stamped(thresholds: dict[str, float], floor: float) -> str:
+        meta = ModelMeta(version="m@abc", labels=[], max_length=8, thresholds=thresholds)
+        meta.stamp_scoring(floor)
+        meta.stamp_scoring(floor)  # a refit of the same scoring keeps the version
+        return meta.version
+
+    first = stamped({"surrogacy": 0.5}, 0.1)
+    assert first.startswith("m@abc+") and first == stamped({"surrogacy": 0.5}, 0.1)
+    assert len({first, stamped({"surrogacy": 0.6}, 0.1), stamped({"surrogacy": 0.5}, 0.2)}) == 3
