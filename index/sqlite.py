@@ -19,8 +19,6 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import chain, repeat
@@ -428,11 +426,7 @@ class SQLiteStore:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             try:
-                # A bulk write hands its connection to the SQL thread (see `_Batch`),
-                # never to two threads at once.
-                conn = sqlite3.connect(
-                    self.path, timeout=30.0, isolation_level=None, check_same_thread=False
-                )
+                conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
                 conn.row_factory = sqlite3.Row
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
@@ -1373,16 +1367,13 @@ class SQLiteStore:
 
 
 class _Batch:
-    """New posts of one write, inserted together when the batch is flushed.
+    """New posts of one write, inserted together: rows are prepared in Python and
+    written with one `executemany` per table when the batch is flushed.
 
-    Document numbers are assigned here (the write transaction holds the lock). The
-    posts go in parts of `_PART` through a pipeline of two threads: this one
-    prepares a part in Python (signatures, search tokens, rows, clusters, actors)
-    while the store's SQL thread runs the previous part's statements on the same
-    connection, one at a time; SQLite releases the interpreter lock while it works,
-    so the two overlap on two cores. Near-duplicate candidates come from one band
-    lookup per part for keys the batch has not seen, plus the batch's own posts;
-    the audit chain of the batch's events is computed in one pass at the end.
+    Document numbers are assigned here (the write transaction holds the lock);
+    near-duplicate candidates for the whole batch come from one band lookup per
+    few dozen posts, plus the batch's own posts; the audit chain of the batch's
+    events is computed in one pass.
     """
 
     def __init__(self, store: SQLiteStore, conn: sqlite3.Connection, now: datetime) -> None:
@@ -1396,107 +1387,30 @@ class _Batch:
         if not self.pending:
             return
         posts, self.pending = self.pending, []
-        conn, sql = self.conn, _sql_thread()
+        conn, now = self.conn, self.now
         next_doc = int(conn.execute("SELECT COALESCE(MAX(doc), 0) FROM posts").fetchone()[0]) + 1
+        texts = [normalize(sp.post.scored_text) for sp in posts]
+        sigs = neardup.signatures(texts, normalized=True)
         contacts = [contact_keys(sp.scores.entities) for sp in posts]
-        actors = _Actors(conn, contacts, self.now)
+        signed = neardup.band_keys_of([sig for sig in sigs if sig is not None])[::-1]
+        bands = [signed.pop() if sig is not None else [] for sig in sigs]
         # band -> [(signature, cluster id)], stored posts first, then this batch's
-        candidates: dict[int, list[tuple[bytes, str]]] = {}
+        candidates = _stored_candidates(conn, {band for keys in bands for band in keys})
+        rows: list[list[Any]] = []
+        fts: list[tuple[int, str]] = []
+        terms: list[tuple[str, int]] = []
+        entities: list[tuple[str, int]] = []
+        minhash: list[tuple[int, bytes, str]] = []
+        band_rows: list[tuple[int, int]] = []
+        cluster_rows: list[tuple[str, int]] = []
         events: list[AuditEvent] = []
-        found: Future[dict[int, list[tuple[bytes, str]]]] | None = None
-        writing: Future[None] | None = None
-        try:
-            for start in range(0, len(posts), _PART):
-                part = _Part(posts[start : start + _PART], next_doc + start)
-                wanted = {b for keys in part.bands for b in keys if b not in candidates}
-                found = sql.submit(_stored_candidates, conn, wanted)
-                part.prepare_rows(self.now, events)
-                if writing is not None:
-                    writing.result()
-                candidates.update(found.result())
-                part.link(candidates, actors, contacts[start : start + _PART])
-                writing = sql.submit(part.write, conn)
-            if writing is not None:
-                writing.result()
-        except BaseException:
-            # Nothing may run on the connection while the transaction rolls back.
-            futures_wait([job for job in (found, writing) if job is not None])
-            raise
-        actors.flush()
-        self.store._append_audits(conn, events)
-
-
-# Posts per pipeline step of a bulk write (see `_Batch`).
-_PART = 200
-_SQL_THREAD: ThreadPoolExecutor | None = None
-_SQL_THREAD_LOCK = threading.Lock()
-
-
-def _sql_thread() -> ThreadPoolExecutor:
-    """The thread that runs bulk writes' statements, one for the process: a job runs
-    only inside its writer's transaction and never waits for another job, so writers
-    of different files can share it."""
-    global _SQL_THREAD
-    with _SQL_THREAD_LOCK:
-        if _SQL_THREAD is None:
-            _SQL_THREAD = ThreadPoolExecutor(1, thread_name_prefix="cluewatch-sqlite")
-        return _SQL_THREAD
-
-
-class _Part:
-    """One part of a bulk write: its rows, built in Python, then written in SQL."""
-
-    def __init__(self, posts: list[ScoredPost], first_doc: int) -> None:
-        self.posts, self.first_doc = posts, first_doc
-        self.texts = [normalize(sp.post.scored_text) for sp in posts]
-        self.sigs = neardup.signatures(self.texts, normalized=True)
-        signed = neardup.band_keys_of([sig for sig in self.sigs if sig is not None])[::-1]
-        self.bands = [signed.pop() if sig is not None else [] for sig in self.sigs]
-        self.rows: list[list[Any]] = []
-        self.fts: list[tuple[int, str]] = []
-        self.terms: list[tuple[str, int]] = []
-        self.entities: list[tuple[str, int]] = []
-        self.minhash: list[tuple[int, bytes, str]] = []
-        self.band_rows: list[tuple[int, int]] = []
-        self.cluster_rows: list[tuple[str, int]] = []
-
-    def prepare_rows(self, now: datetime, events: list[AuditEvent]) -> None:
-        """Everything that does not depend on other posts: rows, tokens, terms, events."""
-        now_iso = _iso(now) or ""
-        for offset, sp in enumerate(self.posts):
-            doc = self.first_doc + offset
+        actors = _Actors(conn, contacts, now)
+        now_iso = _iso(now)
+        for offset, sp in enumerate(posts):
+            post, doc = sp.post, next_doc + offset
             state = ClueState.REGISTERED if sp.scores.flagged else ClueState.UNFLAGGED
-            row = [doc, *_post_row(sp, state=state, version=1, now=now_iso, first_seen=now_iso)]
-            self.rows.append(row)
-            self.fts.append((doc, index_tokens(self.texts[offset], normalized=True)))
-            self.terms.extend((term, doc) for term in {m.term for m in sp.scores.matches})
-            self.entities.extend((key, doc) for key in _entity_keys(sp.scores.entities))
-            if state is ClueState.REGISTERED:
-                events.append(
-                    AuditEvent(
-                        at=now,
-                        actor="system",
-                        action="register",
-                        post_id=sp.post.id,
-                        after={
-                            "state": state.value,
-                            "score": sp.scores.score,
-                            "label": sp.scores.label,
-                        },
-                    )
-                )
-
-    def link(
-        self,
-        candidates: dict[int, list[tuple[bytes, str]]],
-        actors: _Actors,
-        contacts: list[list[str]],
-    ) -> None:
-        """Cluster and actor of each post, in order (a post joins the clusters of the
-        posts before it, in the store and in this batch)."""
-        for offset, sp in enumerate(self.posts):
-            post, doc = sp.post, self.first_doc + offset
-            sig, keys = self.sigs[offset], self.bands[offset]
+            actor_id = actors.link(contacts[offset])
+            sig, keys = sigs[offset], bands[offset]
             cluster_id = None
             if sig is not None:
                 cluster_id = _best_cluster(sig, keys, candidates) or post.id
@@ -1509,27 +1423,48 @@ class _Part:
                         cluster != cluster_id for _, cluster in members
                     ):
                         members.append((sig, cluster_id))
-                        self.band_rows.append((band, doc))
+                        band_rows.append((band, doc))
                         added += 1
                 if added:
-                    self.minhash.append((doc, sig, cluster_id))
+                    minhash.append((doc, sig, cluster_id))
                 if cluster_id != post.id:
-                    self.cluster_rows.append((cluster_id, doc))
-            # An actor merged later in the batch is renamed by `_Actors.flush`.
-            self.rows[offset] += [cluster_id, actors.resolve(actors.link(contacts[offset]))]
-
-    def write(self, conn: sqlite3.Connection) -> None:
+                    cluster_rows.append((cluster_id, doc))
+            row = [doc, *_post_row(sp, state=state, version=1, now=now_iso, first_seen=now_iso)]
+            row += [cluster_id, actor_id]
+            rows.append(row)
+            fts.append((doc, index_tokens(texts[offset], normalized=True)))
+            terms.extend((term, doc) for term in {m.term for m in sp.scores.matches})
+            entities.extend((key, doc) for key in _entity_keys(sp.scores.entities))
+            if state is ClueState.REGISTERED:
+                events.append(
+                    AuditEvent(
+                        at=now,
+                        actor="system",
+                        action="register",
+                        post_id=post.id,
+                        after={
+                            "state": state.value,
+                            "score": sp.scores.score,
+                            "label": sp.scores.label,
+                        },
+                    )
+                )
+        for row in rows:
+            row[-1] = actors.resolve(row[-1])
+        actors.flush()
         conn.executemany(
             f"INSERT INTO posts (doc, {_POST_COLUMNS}, cluster_id, actor_id) "
             f"VALUES ({','.join('?' * (len(_POST_COLUMN_LIST) + 3))})",
-            self.rows,
+            rows,
         )
-        conn.executemany("INSERT INTO posts_fts (rowid, body) VALUES (?, ?)", self.fts)
-        _TERMS.add(conn, self.terms)
-        _ENTITIES.add(conn, self.entities)
-        conn.executemany("INSERT INTO minhash VALUES (?, ?, ?)", self.minhash)
-        _BANDS.add(conn, self.band_rows)
-        _CLUSTERS.add(conn, self.cluster_rows)
+        conn.executemany("INSERT INTO posts_fts (rowid, body) VALUES (?, ?)", fts)
+        # Key order: each B-tree page is visited once per batch, front to back.
+        _TERMS.add(conn, terms)
+        _ENTITIES.add(conn, entities)
+        conn.executemany("INSERT INTO minhash VALUES (?, ?, ?)", minhash)
+        _BANDS.add(conn, band_rows)
+        _CLUSTERS.add(conn, cluster_rows)
+        self.store._append_audits(conn, events)
 
 
 def _stored_candidates(
@@ -1550,16 +1485,14 @@ def _stored_candidates(
 
 
 class _Actors:
-    """Actor links for one batch: contacts known to the store are read once; new
-    actors and contacts, and merges (in the order they happened), are written by
-    `flush`, after the batch's posts."""
+    """Actor links for one batch: contacts known to the store are read once, new
+    actors and contacts are written together; merges are written as they happen."""
 
     def __init__(self, conn: sqlite3.Connection, keys: list[list[str]], now: datetime) -> None:
         self.conn, self.now = conn, _iso(now)
         self.actor_of: dict[str, str] = {}
         self.created: dict[str, str] = {}
         self.merged: dict[str, str] = {}
-        self.merges: list[tuple[str, str]] = []  # (merged actor, into), in order
         self.new_actors: dict[str, str] = {}
         self.new_contacts: dict[str, str] = {}
         wanted = sorted({key for post_keys in keys for key in post_keys})
@@ -1596,7 +1529,11 @@ class _Actors:
                 for key, value in self.new_contacts.items():
                     if value == other:
                         self.new_contacts[key] = actor_id
-                self.merges.append((other, actor_id))
+                self.conn.execute(
+                    "UPDATE actor_contacts SET actor_id=? WHERE actor_id=?", (actor_id, other)
+                )
+                self.conn.execute("UPDATE posts SET actor_id=? WHERE actor_id=?", (actor_id, other))
+                self.conn.execute("DELETE FROM actors WHERE id=?", (other,))
         for key in keys:
             if key not in self.actor_of:
                 self.new_contacts[key] = actor_id
@@ -1604,12 +1541,6 @@ class _Actors:
         return actor_id
 
     def flush(self) -> None:
-        for other, actor_id in self.merges:
-            self.conn.execute(
-                "UPDATE actor_contacts SET actor_id=? WHERE actor_id=?", (actor_id, other)
-            )
-            self.conn.execute("UPDATE posts SET actor_id=? WHERE actor_id=?", (actor_id, other))
-            self.conn.execute("DELETE FROM actors WHERE id=?", (other,))
         self.conn.executemany("INSERT OR IGNORE INTO actors VALUES (?, ?)", self.new_actors.items())
         self.conn.executemany(
             "INSERT INTO actor_contacts VALUES (?, ?) ON CONFLICT(key) DO NOTHING",

@@ -19,7 +19,7 @@ import pytest
 
 from cluewatch.errors import ConflictError, StoreError
 from index.models import ClueState, Match, QueueFilter, Verdict, VerdictKind, utcnow
-from index.sqlite import _BANDS, _CLUSTERS, _PART, MIGRATIONS, SQLiteStore
+from index.sqlite import _BANDS, _CLUSTERS, MIGRATIONS, SQLiteStore
 from tests.conftest import REPO
 from tests.factories import make_post
 
@@ -188,34 +188,6 @@ def test_band_rows_wait_in_a_pending_table_and_reposts_are_found_on_both_sides_o
     assert {sp.post.id for sp in store.cluster(first.post.id)} == {
         make_post(n).post.id for n in (1, 2)
     }
-
-
-def test_a_bulk_write_in_several_parts_links_clusters_and_actors_across_them(
-    tmp_path: Path,
-) -> None:
-    store = SQLiteStore(tmp_path / "s.db")
-    n = 2 * _PART + 50
-    texts = _unrelated(n)
-    texts[0], texts[n - 10] = REPOSTED, _reposts(1)[0]  # first and last part
-    contacts: dict[int, dict[str, str]] = {
-        5: {"phone": "13800000005"},  # first part: an actor of its own, for now
-        _PART + 5: {"wechat": "fake_wx_0505"},  # second part: another
-        n - 5: {"phone": "13800000005", "wechat": "fake_wx_0505"},  # last part: one actor
-    }
-    posts = [make_post(k, text=t, contacts=contacts.get(k)) for k, t in enumerate(texts)]
-    assert store.write_posts(posts).new == n
-    assert store.count_posts() == n
-    stored = {sp.post.id: sp for sp in store.get_many([sp.post.id for sp in posts])}
-    first, repost = stored[posts[0].post.id], stored[posts[n - 10].post.id]
-    assert repost.cluster_id == first.cluster_id == first.post.id
-    actors = {stored[posts[k].post.id].actor_id for k in contacts}
-    assert len(actors) == 1 and None not in actors
-    (actor_id,) = actors
-    assert sorted(store.actor(actor_id).contacts) == ["phone:13800000005", "wechat:fake_wx_0505"]
-    assert store._conn().execute("SELECT COUNT(*) FROM actors").fetchone()[0] == 1
-    assert [d for (d,) in store._conn().execute("SELECT doc FROM posts ORDER BY doc")] == list(
-        range(1, n + 1)
-    )
 
 
 def test_a_version_4_file_keeps_its_clusters_through_migration_5(tmp_path: Path) -> None:
