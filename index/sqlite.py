@@ -434,7 +434,9 @@ class SQLiteStore:
                 conn.execute("PRAGMA foreign_keys=ON")
                 conn.execute("PRAGMA cache_size=-131072")  # 128 MiB
                 conn.execute("PRAGMA temp_store=MEMORY")
-                conn.execute("PRAGMA mmap_size=1073741824")  # read pages without copying
+                # Read pages without copying: up to 2 GiB, this SQLite's largest map
+                # (a store of a million posts is 1.6 GB).
+                conn.execute("PRAGMA mmap_size=2147418112")
                 # Checkpoint when the WAL holds 256 MiB, not 4 MiB: a bulk write dirties
                 # pages all over the random-key indexes, and the same pages again in the
                 # next batches; a bigger WAL copies each of them to the file once for
