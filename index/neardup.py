@@ -66,10 +66,14 @@ def signature(text: str, *, normalized: bool = False) -> bytes | None:
 def signatures(texts: Sequence[str], *, normalized: bool = False) -> list[bytes | None]:
     """`signature` of each text."""
     significant = [_NOT_ALNUM.sub("", t if normalized else normalize(t)) for t in texts]
+    # A text repeated in the batch (a spam wave, a repost) is hashed once.
+    first_of = {text: i for i, text in reversed(list(enumerate(significant)))}
     out: list[bytes | None] = [None] * len(texts)
     group: list[int] = []
     grams = 0
     for i, text in enumerate(significant):
+        if first_of[text] != i:
+            continue
         if len(text) < MIN_CHARS:
             continue
         if len(text) > _GRAMS_PER_PASS:
@@ -82,7 +86,7 @@ def signatures(texts: Sequence[str], *, normalized: bool = False) -> list[bytes 
         grams += len(text)
     if group:
         _sign_group(significant, group, out)
-    return out
+    return [out[first_of[text]] for text in significant]
 
 
 def _grams(text: str) -> np.ndarray:
@@ -159,6 +163,9 @@ def best_cluster(sig: bytes, candidates: Iterable[tuple[bytes, str]]) -> str | N
     pool = list(candidates)
     if not pool:
         return None
+    for other, cluster in pool:  # a repost of identical text: the first is the best
+        if other == sig:
+            return cluster
     agreeing = _agreements(sig, [other for other, _ in pool])
     best = int(agreeing.argmax())
     return pool[best][1] if agreeing[best] >= _AGREEING else None

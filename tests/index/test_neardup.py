@@ -22,6 +22,7 @@ def _texts() -> list[str]:
         "a" * 20,  # one distinct 3-gram
         han(5_000),  # longer than one pass: hashed in slices
         han(1_999) + "!!" + han(30),
+        "本人诚心送养一名男宝宝，出生三个月，身体健康，需要营养费，有意者加微信fake_bb_01",  # again
     ]
 
 
@@ -45,3 +46,15 @@ def test_a_signature_is_the_minimum_over_the_texts_3_grams() -> None:
             axis=0
         )
     assert neardup.signature(text, normalized=True) == expected.astype("<u4").tobytes()
+
+
+def test_the_best_cluster_is_the_most_similar_candidate_and_the_first_on_a_tie() -> None:
+    text = "本人诚心送养一名男宝宝，出生三个月，身体健康，需要营养费，有意者加微信fake_bb_01"
+    sig = neardup.signature(text)
+    similar = neardup.signature(text.replace("身体健康", "身体很健康"))
+    other = neardup.signature("今天天气很好，我们去公园散步，看到很多小朋友在玩耍，非常开心的一天")
+    assert sig and similar and other
+    pool = [(other, "x"), (similar, "a"), (sig, "b"), (sig, "c")]
+    assert neardup.best_cluster(sig, pool) == "b"
+    assert neardup.best_cluster(sig, [(other, "x"), (similar, "a")]) == "a"
+    assert neardup.best_cluster(sig, [(other, "x")]) is None
