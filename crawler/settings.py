@@ -26,10 +26,11 @@ COOKIES_ENABLED = False
 # Items of one response handled at once. A page yields one item (its posts ride
 # on it), and Scrapy starts this many tasks for every response's output: the
 # default 100 cost a quarter of the crawl's CPU (measured with cProfile).
-CONCURRENT_ITEMS = 4
+CONCURRENT_ITEMS = 1
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no control port on crawler hosts
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+STATS_CLASS = "crawler.stats.CrawlStats"
 LOG_LEVEL = "INFO"
 
 RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry, doubled for each further one
@@ -38,6 +39,17 @@ RETRY_AFTER_MAX = 300.0  # a longer Retry-After is not waited for
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # Request and response sizes in the stats (it rebuilds every request's HTTP
+    # text to count its bytes); a run records pages and errors by kind itself.
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
+}
+# Every spider middleware wraps each request and item a page yields in one more
+# asynchronous generator. Not needed here: the depth of a request (no depth
+# limit or depth priority is set) and the warning about meta keys copied from
+# a response (the spiders build every request's meta themselves).
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 
 # The frontier keeps each request until its page is stored (crash-safe resume);
@@ -68,3 +80,9 @@ CLUEWATCH_BATCH_WAIT = 0.5
 # the other core busy, and a second intra-op thread only spins waiting for
 # work (measured: 35 s of CPU per 3,000 pages with two, 23 s with one).
 CLUEWATCH_SCORE_THREADS = 1
+# SQLite's page cache per store connection in a crawl process (the pipelines use
+# two: the dedup lookups and the writes). The store's default, 128 MiB, suits the
+# review app's searches; in a crawl the caches filled slowly with the pages of
+# recent writes as the database grew, and the process's memory with them (about
+# 50 MiB per 10,000 pages, until both were full).
+CLUEWATCH_STORE_CACHE_MIB = 16
