@@ -26,7 +26,7 @@ COOKIES_ENABLED = False
 # Items of one response handled at once. A page yields one item (its posts ride
 # on it), and Scrapy starts this many tasks for every response's output: the
 # default 100 cost a quarter of the crawl's CPU (measured with cProfile).
-CONCURRENT_ITEMS = 1
+CONCURRENT_ITEMS = 4
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no control port on crawler hosts
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -103,7 +103,6 @@ def test_crawls_use_the_lean_components(tmp_path: Path) -> None:
 
     conf = scrapy_settings(Settings(data_dir=tmp_path))
     assert conf.get("STATS_CLASS") == "crawler.stats.CrawlStats"
-    assert conf.getint("CONCURRENT_ITEMS") == 1
     downloader = conf.getwithbase("DOWNLOADER_MIDDLEWARES")
     spider = conf.getwithbase("SPIDER_MIDDLEWARES")
     assert downloader["scrapy.downloadermiddlewares.stats.DownloaderStats"] is None
