@@ -103,6 +103,7 @@ def test_crawls_use_the_lean_components(tmp_path: Path) -> None:
 
     conf = scrapy_settings(Settings(data_dir=tmp_path))
     assert conf.get("STATS_CLASS") == "crawler.stats.CrawlStats"
+    assert conf.getint("SCRAPER_SLOT_MAX_ACTIVE_SIZE") == 2_000_000
     downloader = conf.getwithbase("DOWNLOADER_MIDDLEWARES")
     spider = conf.getwithbase("SPIDER_MIDDLEWARES")
     assert downloader["scrapy.downloadermiddlewares.stats.DownloaderStats"] is None
