@@ -13,11 +13,12 @@ def open_store(settings: Settings) -> Store:
     return open_store_at(es_url=settings.es_url, db_path=settings.store_path)
 
 
-def open_store_at(*, es_url: str | None, db_path: Path) -> Store:
+def open_store_at(*, es_url: str | None, db_path: Path, cache_mib: int | None = None) -> Store:
+    """`cache_mib`: SQLite's page cache per connection (SQLite only; default its own)."""
     if es_url:
         from index.elastic import ElasticStore
 
         return ElasticStore(es_url)
     from index.sqlite import SQLiteStore
 
-    return SQLiteStore(db_path)
+    return SQLiteStore(db_path) if cache_mib is None else SQLiteStore(db_path, cache_mib=cache_mib)

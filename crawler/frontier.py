@@ -45,6 +45,45 @@ logger = logging.getLogger(__name__)
 QUEUED, TAKEN, DONE = 0, 1, 2
 
 
+def request_dict(request: Request, spider: Spider | None) -> dict[str, Any]:
+    """`request.to_dict(spider=spider)`, without its search of the spider's members.
+
+    Scrapy names a callback by listing every method of the spider
+    (`inspect.getmembers`) for each request; a bound method of the spider
+    names itself. A request whose callbacks are anything else goes through
+    Scrapy's own search.
+    """
+    callback, errback = (
+        _method_name(request.callback, spider),
+        _method_name(request.errback, spider),
+    )
+    if callback is _UNNAMED or errback is _UNNAMED or type(request) is not Request:
+        return request.to_dict(spider=spider)
+    data: dict[str, Any] = {
+        "url": request.url,
+        "callback": callback,
+        "errback": errback,
+        "headers": dict(request.headers),
+    }
+    for attr in request.attributes:
+        data.setdefault(attr, getattr(request, attr))
+    return data
+
+
+_UNNAMED = object()
+
+
+def _method_name(method: Any, spider: Spider | None) -> Any:
+    """The spider's name for `method` (None stays None), or _UNNAMED."""
+    if method is None:
+        return None
+    func = getattr(method, "__func__", None)
+    if func is None or spider is None or getattr(method, "__self__", None) is not spider:
+        return _UNNAMED
+    found = getattr(spider, func.__name__, None)
+    return func.__name__ if getattr(found, "__func__", None) is func else _UNNAMED
+
+
 class _Acknowledging:
     """Marks requests done from the pipeline and spider signals."""
 
@@ -170,7 +209,7 @@ class SqliteFrontier(_Acknowledging, BaseScheduler):
         parent = request.meta.get("cw_fp")
         request.meta["cw_fp"] = fp
         self.seq += 1
-        data = pickle.dumps(request.to_dict(spider=self.spider), protocol=5)
+        data = pickle.dumps(request_dict(request, self.spider), protocol=5)
         if request.dont_filter:
             added = self._change(
                 "INSERT INTO requests(fp, seq, priority, state, data) VALUES (?, ?, ?, ?, ?) "

@@ -413,8 +413,12 @@ class SQLiteStore:
 
     backend = "sqlite"
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, cache_mib: int = 128) -> None:
+        """`cache_mib`: SQLite's page cache per connection (one per thread). A cache
+        fills as the database grows and stays full: a long-running writer that does
+        not serve searches (a crawl) keeps its memory flat with a small one."""
         self.path = Path(path)
+        self.cache_mib = max(1, cache_mib)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -432,7 +436,7 @@ class SQLiteStore:
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("PRAGMA busy_timeout=30000")
                 conn.execute("PRAGMA foreign_keys=ON")
-                conn.execute("PRAGMA cache_size=-131072")  # 128 MiB
+                conn.execute(f"PRAGMA cache_size={-1024 * self.cache_mib}")  # KiB
                 conn.execute("PRAGMA temp_store=MEMORY")
                 # Read pages without copying: up to 2 GiB, this SQLite's largest map
                 # (a store of a million posts is 1.6 GB).

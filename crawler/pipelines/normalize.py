@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -24,6 +23,8 @@ logger = logging.getLogger(__name__)
 CHINA = timezone(timedelta(hours=8), "CST")
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Control characters (Unicode category Cc) other than the newline.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _EXTRA_FIELDS = ("price", "area", "contact", "contact_name")
 _FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -39,7 +40,7 @@ _FORMATS = (
 
 def clean_text(text: str, limit: int) -> str:
     """Collapse runs of spaces, drop control characters other than newlines, cut at `limit`."""
-    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
+    text = _CONTROL.sub("", text)
     text = _BLANK_LINES.sub("\n\n", _SPACES.sub(" ", text)).strip()
     return text[:limit]
 
@@ -57,19 +58,23 @@ def parse_time(value: str) -> datetime | None:
     )
     if not value:
         return None
-    parsed: datetime | None = None
+    parsed = _strptime(value)
+    return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=CHINA)
+
+
+def _strptime(value: str) -> datetime | None:
+    # ISO 8601 first: most sites show `2026-11-20 10:05`, which it reads at once, where
+    # `strptime` would raise and catch an error for every format tried before its own.
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        pass
     for fmt in _FORMATS:
         try:
-            parsed = datetime.strptime(value, fmt)
-            break
+            return datetime.strptime(value, fmt)
         except ValueError:
             continue
-    if parsed is None:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA)
+    return None
 
 
 class NormalizePipeline:

@@ -16,7 +16,7 @@ from scrapy.crawler import Crawler
 from crawler.items import CapturedPage
 from crawler.pipelines.batch import BatchStage, OneThread
 from crawler.pipelines.store import open_scorer
-from index.models import Entity, Match, ScoredPost, Scores
+from index.models import Entity, Match, Post, ScoredPost, Scores
 
 
 class ScorePipeline(BatchStage):
@@ -35,26 +35,34 @@ class ScorePipeline(BatchStage):
 
     async def handle(self, pages: Sequence[CapturedPage]) -> None:
         posts = [post for page in pages for post in page.posts]
-        texts = [p.scored_text for p in posts]
-        results = await self.thread.call(self.scorer.score_texts, texts)
+        scored = await self.thread.call(self._score, posts)
         self.stats.inc_value("cluewatch/posts_scored", len(posts))
         self.stats.inc_value("cluewatch/score_batches")
-        by_id = {}
-        for post, result in zip(posts, results, strict=True):
-            scores = Scores(
-                score=result.score,
-                label=result.label,
-                flagged=result.flagged,
-                categories=result.categories,
-                model_categories=result.model_categories,
-                matches=[Match(**m) for m in result.matches],
-                entities=[Entity(**e) for e in result.entities],
-                model_version=result.model_version,
-                lexicon_version=result.lexicon_version,
-            )
-            by_id[id(post)] = ScoredPost(post=post, scores=scores)
+        by_id = {id(sp.post): sp for sp in scored}
         for page in pages:
             page.scored = [by_id[id(post)] for post in page.posts]
+
+    def _score(self, posts: list[Post]) -> list[ScoredPost]:
+        """Scores of `posts` as models, built in the scoring thread: the crawl's own
+        thread only hands the batch over."""
+        results = self.scorer.score_texts([p.scored_text for p in posts])
+        return [
+            ScoredPost(
+                post=post,
+                scores=Scores(
+                    score=result.score,
+                    label=result.label,
+                    flagged=result.flagged,
+                    categories=result.categories,
+                    model_categories=result.model_categories,
+                    matches=[Match(**m) for m in result.matches],
+                    entities=[Entity(**e) for e in result.entities],
+                    model_version=result.model_version,
+                    lexicon_version=result.lexicon_version,
+                ),
+            )
+            for post, result in zip(posts, results, strict=True)
+        ]
 
     async def close_spider(self) -> None:
         await super().close_spider()

@@ -23,6 +23,7 @@ def open_store(crawler: Crawler) -> Store:
         shared["store"] = open_store_at(
             es_url=crawler.settings.get("CLUEWATCH_ES_URL"),
             db_path=Path(crawler.settings.get("CLUEWATCH_STORE_PATH")),
+            cache_mib=crawler.settings.getint("CLUEWATCH_STORE_CACHE_MIB", 16),
         )
     store: Store = shared["store"]
     return store
