@@ -301,35 +301,35 @@ MIGRATIONS.append(
     END;
     """
 )
+
+
+def _pairs_table(name: str, column: str, kind: str) -> str:
+    """DDL of a side index of (key, post) rows."""
+    return (
+        f"CREATE TABLE {name} ({column} {kind} NOT NULL, doc INTEGER NOT NULL, "
+        f"PRIMARY KEY ({column}, doc)) WITHOUT ROWID;"
+    )
+
+
 MIGRATIONS.append(
     # 5: near-duplicate candidates read their cluster beside the signature (joining the
     # posts table for it was half of the candidate lookup, a fifth of a bulk write at
     # 350,000 posts); band rows, cluster members, terms and entities are side indexes
     # whose new rows wait in small tables (`_PendingIndex`); the cluster index on posts
     # goes.
-    """
+    f"""
     ALTER TABLE minhash ADD COLUMN cluster TEXT;
     UPDATE minhash SET cluster = (
         SELECT COALESCE(p.cluster_id, p.id) FROM posts AS p WHERE p.doc = minhash.doc
     );
-    CREATE TABLE minhash_bands_new (
-        band INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (band, doc)
-    ) WITHOUT ROWID;
-    CREATE TABLE post_clusters (
-        cluster TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (cluster, doc)
-    ) WITHOUT ROWID;
-    CREATE TABLE post_clusters_new (
-        cluster TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (cluster, doc)
-    ) WITHOUT ROWID;
+    {_pairs_table("minhash_bands_new", "band", "INTEGER")}
+    {_pairs_table("post_clusters", "cluster", "TEXT")}
+    {_pairs_table("post_clusters_new", "cluster", "TEXT")}
     INSERT INTO post_clusters
         SELECT cluster_id, doc FROM posts WHERE cluster_id != id ORDER BY cluster_id, doc;
     DROP INDEX posts_cluster;
-    CREATE TABLE post_terms_new (
-        term TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (term, doc)
-    ) WITHOUT ROWID;
-    CREATE TABLE post_entities_new (
-        key TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)
-    ) WITHOUT ROWID;
+    {_pairs_table("post_terms_new", "term", "TEXT")}
+    {_pairs_table("post_entities_new", "key", "TEXT")}
     CREATE TABLE pending_rows (name TEXT PRIMARY KEY, rows INTEGER NOT NULL) WITHOUT ROWID;
     INSERT INTO pending_rows VALUES
         ('minhash_bands', 0), ('post_clusters', 0), ('post_terms', 0), ('post_entities', 0);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,11 +173,14 @@ def test_base_model_without_config_is_refused(tmp_path: Path) -> None:
     )
 
 
-def test_training_from_scratch_with_pretraining_writes_a_loadable_model(tmp_path: Path) -> None:
-    from classifier.scorer import Scorer
+@pytest.fixture(scope="module")
+def tiny_ensemble(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any, list[str]]:
+    """A two-member model trained from scratch (with pre-training) on a small corpus:
+    its directory, metadata and progress lines."""
     from classifier.train import TrainConfig, train
 
-    corpus = _small_corpus(tmp_path / "corpus.jsonl")
+    root = tmp_path_factory.mktemp("ensemble")
+    corpus = _small_corpus(root / "corpus.jsonl")
     config = TrainConfig(
         hidden_size=32,
         layers=1,
@@ -187,43 +191,43 @@ def test_training_from_scratch_with_pretraining_writes_a_loadable_model(tmp_path
         members=2,
     )
     lines: list[str] = []
-    meta = train(data=[corpus], out_dir=tmp_path / "m", config=config, progress=lines.append)
+    meta = train(data=[corpus], out_dir=root / "m", config=config, progress=lines.append)
+    return root / "m", meta, lines
+
+
+def test_training_from_scratch_with_pretraining_writes_a_loadable_model(
+    tiny_ensemble: tuple[Path, Any, list[str]],
+) -> None:
+    from classifier.scorer import Scorer
+
+    model_dir, meta, lines = tiny_ensemble
     assert sum(line.startswith("pre-training epoch") for line in lines) == 1  # shared
     assert meta.metrics["best_epoch"] == [1, 1]
-    scorer = Scorer.from_paths(model_dir=tmp_path / "m")
+    scorer = Scorer.from_paths(model_dir=model_dir)
     assert scorer.classifier.version == meta.version and scorer.linear is not None
     [result] = scorer.score_texts(["专业代孕 包成功 加微信 fake_ab_01"])
     assert set(result.categories) == set(meta.labels)
 
 
-def test_the_ensemble_averages_its_members(tmp_path: Path) -> None:
+def test_the_ensemble_averages_its_members(
+    tmp_path: Path, tiny_ensemble: tuple[Path, Any, list[str]]
+) -> None:
     import numpy as np
 
     from classifier.model import ModelMeta, TextClassifier
-    from classifier.train import TrainConfig, train
 
-    corpus = _small_corpus(tmp_path / "corpus.jsonl")
-    config = TrainConfig(
-        hidden_size=32,
-        layers=1,
-        heads=2,
-        intermediate_size=64,
-        epochs=1,
-        pretrain_epochs=1,
-        members=2,
-    )
-    train(data=[corpus], out_dir=tmp_path / "m", config=config, progress=lambda _: None)
+    model_dir = tiny_ensemble[0]
     texts = ["专业代孕 包成功 加微信 fake_ab_01", "今天天气不错，出去走走"]
-    ensemble = TextClassifier(tmp_path / "m").predict(texts)
+    ensemble = TextClassifier(model_dir).predict(texts)
     # Each member alone: the same directory with only that member's weights.
     singles = []
     for member in ("", "member-2"):
         single = tmp_path / f"single{member}"
         single.mkdir()
         for name in ("tokenizer.json", "tokenizer_config.json", "cluewatch_model.json"):
-            (single / name).write_bytes((tmp_path / "m" / name).read_bytes())
+            (single / name).write_bytes((model_dir / name).read_bytes())
         for name in ("config.json", "model.safetensors"):
-            (single / name).write_bytes((tmp_path / "m" / member / name).read_bytes())
+            (single / name).write_bytes((model_dir / member / name).read_bytes())
         meta = ModelMeta.read(single)
         meta.members = []
         meta.write(single)
