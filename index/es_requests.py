@@ -41,6 +41,7 @@ from index.models import (
     QueuePage,
     ScoredPost,
 )
+from index.models import utc_text as iso  # stored times: one fixed-width form
 from index.text import normalize, query_terms
 
 INDEX_NAMES: tuple[str, ...] = (
@@ -358,11 +359,6 @@ def alias_swap(alias: str, old: str, new: str) -> list[dict[str, Any]]:
 
 
 # -- post documents ------------------------------------------------------------------------
-
-
-def iso(value: datetime) -> str:
-    """UTC with microseconds, fixed width."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 def search_copy(text: str) -> str:

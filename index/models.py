@@ -26,6 +26,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def utc_text(value: datetime) -> str:
+    """UTC with microseconds, fixed width, so that stored times compare correctly as text."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "+00:00"
+
+
 def post_id_for(site: str, url: str) -> str:
     """A post's stable id: the same site and URL always give the same id."""
     return hashlib.sha256(f"{site}\n{url}".encode()).hexdigest()[:20]

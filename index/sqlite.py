@@ -20,7 +20,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ from index.models import (
     ScoredPost,
     Scores,
     Verdict,
+    utc_text,
     utcnow,
 )
 from index.text import fts5_query, highlight, index_tokens, normalize
@@ -372,25 +373,32 @@ class _PendingIndex:
         for table in self.tables:
             conn.executemany(f"DELETE FROM {table} WHERE {self.column} = ? AND doc = ?", rows)
 
-    def rows_sql(self, keys: int) -> str:
-        """(key, doc) rows for `keys` parameters, given twice."""
-        marks = ",".join("?" * keys)
-        return " UNION ALL ".join(
+    def rows(self, keys: Sequence[Any]) -> tuple[str, list[Any]]:
+        """SQL for the (key, doc) rows of `keys` in both tables, and its parameters."""
+        marks = ",".join("?" * len(keys))
+        sql = " UNION ALL ".join(
             f"SELECT {self.column}, doc FROM {table} WHERE {self.column} IN ({marks})"
             for table in self.tables
         )
+        return sql, [*keys] * len(self.tables)
 
 
 _BANDS = _PendingIndex("minhash_bands", "band", merge_rows=200_000)
 _CLUSTERS = _PendingIndex("post_clusters", "cluster", merge_rows=100_000)
 _TERMS = _PendingIndex("post_terms", "term", merge_rows=50_000)
 _ENTITIES = _PendingIndex("post_entities", "key", merge_rows=50_000)
-# Posts of one cluster (parameters: the cluster id four times): the members and the
-# first post, whose cluster is its own.
-_CLUSTER_DOCS = (
-    f"SELECT doc FROM ({_CLUSTERS.rows_sql(1)}) "
-    "UNION ALL SELECT doc FROM posts WHERE id = ? AND cluster_id = ?"
-)
+
+
+def _cluster_docs(cluster_id: str) -> tuple[str, list[Any]]:
+    """SQL for the docs of one cluster, and its parameters: the members and the first
+    post, whose cluster is its own."""
+    members, params = _CLUSTERS.rows([cluster_id])
+    return (
+        f"SELECT doc FROM ({members}) "
+        "UNION ALL SELECT doc FROM posts WHERE id = ? AND cluster_id = ?",
+        [*params, cluster_id, cluster_id],
+    )
+
 
 _POST_COLUMNS = ", ".join(_POST_COLUMN_LIST)
 _SELECT = f"SELECT doc, {_POST_COLUMNS}, cluster_id, actor_id FROM posts"
@@ -398,10 +406,7 @@ _OPEN_STATE_SET = frozenset(OPEN_STATES)
 
 
 def _iso(value: datetime | None) -> str | None:
-    """UTC, fixed width: stored times compare correctly as text."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "+00:00"
+    return None if value is None else utc_text(value)
 
 
 def _dumps(value: Any) -> str:
@@ -736,9 +741,9 @@ class SQLiteStore:
         return [_from_row(row) for row in rows]
 
     def cluster(self, cluster_id: str, *, limit: int = 200) -> list[ScoredPost]:
+        docs, params = _cluster_docs(cluster_id)
         rows = self._conn().execute(
-            f"{_SELECT} WHERE doc IN ({_CLUSTER_DOCS}) ORDER BY captured_at, doc LIMIT ?",
-            (cluster_id, cluster_id, cluster_id, cluster_id, limit),
+            f"{_SELECT} WHERE doc IN ({docs}) ORDER BY captured_at, doc LIMIT ?", (*params, limit)
         )
         return [_from_row(row) for row in rows]
 
@@ -1479,10 +1484,10 @@ def _stored_candidates(
     """Stored posts per band key: (signature, cluster id), at most `MAX_BAND_MEMBERS` each."""
     found: dict[int, list[tuple[bytes, str]]] = {}
     for chunk in _chunks(sorted(bands), 900):
+        pairs, params = _BANDS.rows(chunk)
         for band, sig, cluster_id in _tuples(conn).execute(
-            f"SELECT b.band, m.sig, m.cluster FROM ({_BANDS.rows_sql(len(chunk))}) AS b "
-            "JOIN minhash AS m ON m.doc = b.doc",
-            chunk * 2,
+            f"SELECT b.band, m.sig, m.cluster FROM ({pairs}) AS b JOIN minhash AS m ON m.doc = b.doc",
+            params,
         ):
             members = found.setdefault(band, [])
             if len(members) < MAX_BAND_MEMBERS:
@@ -1605,8 +1610,9 @@ def _queue_where(flt: QueueFilter) -> tuple[list[str], list[Any]]:
             where.append(f"{column} = ?")
             params.append(value)
     if flt.cluster_id is not None:
-        where.append(f"doc IN ({_CLUSTER_DOCS})")
-        params += [flt.cluster_id] * 4
+        docs, cluster_params = _cluster_docs(flt.cluster_id)
+        where.append(f"doc IN ({docs})")
+        params += cluster_params
     if flt.assignee is not None:
         if flt.assignee == "":
             where.append("assignee IS NULL")
@@ -1625,13 +1631,15 @@ def _queue_where(flt: QueueFilter) -> tuple[list[str], list[Any]]:
     if flt.until is not None:
         where.append("captured_at < ?")
         params.append(_iso(flt.until))
-    if flt.term:
-        where.append(f"doc IN (SELECT doc FROM ({_TERMS.rows_sql(1)}))")
-        params += [flt.term] * 2
-    if flt.entity:
-        keys = filter_key(flt.entity)
-        where.append(f"doc IN (SELECT doc FROM ({_ENTITIES.rows_sql(len(keys))}))")
-        params += keys * 2
+    side_filters = (
+        (_TERMS, [flt.term] if flt.term else []),
+        (_ENTITIES, filter_key(flt.entity) if flt.entity else []),
+    )
+    for index, keys in side_filters:
+        if keys:
+            pairs, pair_params = index.rows(keys)
+            where.append(f"doc IN (SELECT doc FROM ({pairs}))")
+            params += pair_params
     if flt.q:
         match = fts5_query(flt.q)
         if match is None:
