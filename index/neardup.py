@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -169,6 +170,43 @@ def best_cluster(sig: bytes, candidates: Iterable[tuple[bytes, str]]) -> str | N
     agreeing = _agreements(sig, [other for other, _ in pool])
     best = int(agreeing.argmax())
     return pool[best][1] if agreeing[best] >= _AGREEING else None
+
+
+def best_clusters(
+    sigs: Sequence[bytes | None],
+    bands: Sequence[Sequence[int]],
+    candidates: Mapping[int, Sequence[tuple[bytes, str]]],
+) -> list[str | None]:
+    """`best_cluster` of every signature at once, its candidates being those of its
+    bands (`candidates`: band key -> (signature, cluster id)), in band order.
+
+    One comparison of all (post, candidate) pairs instead of one per post; a
+    candidate listed under several bands counts once, as its first listing.
+    """
+    pool: list[tuple[bytes, str]] = []
+    bounds = [0]
+    for sig, keys in zip(sigs, bands, strict=True):
+        if sig is not None:
+            pool.extend(chain.from_iterable(map(candidates.get, keys, repeat(()))))
+        bounds.append(len(pool))
+    out: list[str | None] = [None] * len(sigs)
+    if not pool:
+        return out
+    sizes = np.diff(np.asarray(bounds))
+    owner = np.repeat(np.arange(len(sigs)), sizes)
+    blank = bytes(4 * HASHES)
+    mine = np.frombuffer(b"".join([s or blank for s in sigs]), dtype="<u4").reshape(-1, HASHES)
+    theirs = np.frombuffer(b"".join([s for s, _ in pool]), dtype="<u4").reshape(-1, HASHES)
+    agreeing = np.count_nonzero(theirs == mine[owner], axis=1)
+    # The first candidate with its post's highest agreement, where that reaches the bar.
+    nonempty = np.flatnonzero(sizes)
+    best = np.zeros(len(sigs), dtype=agreeing.dtype)
+    best[nonempty] = np.maximum.reduceat(agreeing, np.asarray(bounds)[nonempty])
+    hits = np.flatnonzero((agreeing == best[owner]) & (agreeing >= _AGREEING))
+    posts, first = np.unique(owner[hits], return_index=True)
+    for post, row in zip(posts.tolist(), hits[first].tolist(), strict=True):
+        out[post] = pool[row][1]
+    return out
 
 
 def similarity(a: bytes, b: bytes) -> float:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -336,8 +337,26 @@ MIGRATIONS.append(
         ('minhash_bands', 0), ('post_clusters', 0), ('post_terms', 0), ('post_entities', 0);
     """
 )
+MIGRATIONS.append(
+    # 6: the thread and actor indexes leave out posts without a thread or an actor (most
+    # posts): their entries sat in one NULL run ordered by capture time, so every new post
+    # landed on a random page of it. A bulk write counts its posts per state once
+    # instead of a trigger per row.
+    """
+    DROP INDEX posts_thread;
+    CREATE INDEX posts_thread ON posts (thread_id, captured_at) WHERE thread_id IS NOT NULL;
+    DROP INDEX posts_actor;
+    CREATE INDEX posts_actor ON posts (actor_id, captured_at) WHERE actor_id IS NOT NULL;
+    DROP TRIGGER posts_state_insert;
+    """
+)
 # Work a migration needs beyond its SQL, run in the same transaction after the scripts.
-BACKFILL: dict[int, str] = {2: "_backfill_v2", 3: "_stats_v3", 5: "_stats_v5"}
+BACKFILL: dict[int, str] = {
+    2: "_backfill_v2",
+    3: "_stats_v3",
+    5: "_stats_v5",
+    6: "_stats_v6",
+}
 
 
 class _PendingIndex:
@@ -536,6 +555,10 @@ class SQLiteStore:
     def _stats_v5(self, conn: sqlite3.Connection) -> None:
         if _has_posts_stats(conn):
             conn.execute("DELETE FROM sqlite_stat1 WHERE idx = 'posts_cluster'")
+
+    def _stats_v6(self, conn: sqlite3.Connection) -> None:
+        _reseed_stats(conn, "posts_thread")
+        _reseed_stats(conn, "posts_actor")
 
     @property
     def schema_version(self) -> int:
@@ -1415,16 +1438,25 @@ class _Batch:
         band_rows: list[tuple[int, int]] = []
         cluster_rows: list[tuple[str, int]] = []
         events: list[AuditEvent] = []
+        states: Counter[str] = Counter()
         actors = _Actors(conn, contacts, now)
+        # Against stored posts, all at once; a post sharing a band with an earlier
+        # post of this batch (listed in `touched`) is compared on its own instead.
+        stored_best = neardup.best_clusters(sigs, bands, candidates)
+        touched: set[int] = set()
         now_iso = _iso(now)
         for offset, sp in enumerate(posts):
             post, doc = sp.post, next_doc + offset
             state = ClueState.REGISTERED if sp.scores.flagged else ClueState.UNFLAGGED
+            states[state.value] += 1
             actor_id = actors.link(contacts[offset])
             sig, keys = sigs[offset], bands[offset]
             cluster_id = None
             if sig is not None:
-                cluster_id = _best_cluster(sig, keys, candidates) or post.id
+                if touched.isdisjoint(keys):
+                    cluster_id = stored_best[offset] or post.id
+                else:
+                    cluster_id = _best_cluster(sig, keys, candidates) or post.id
                 # A band lists each cluster once: a repost joins through the first
                 # member, and a wave of identical posts adds no rows at all.
                 added = 0
@@ -1435,6 +1467,7 @@ class _Batch:
                     ):
                         members.append((sig, cluster_id))
                         band_rows.append((band, doc))
+                        touched.add(band)
                         added += 1
                 if added:
                     minhash.append((doc, sig, cluster_id))
@@ -1467,6 +1500,10 @@ class _Batch:
             f"INSERT INTO posts (doc, {_POST_COLUMNS}, cluster_id, actor_id) "
             f"VALUES ({','.join('?' * (len(_POST_COLUMN_LIST) + 3))})",
             rows,
+        )
+        conn.executemany(
+            "UPDATE state_counts SET posts = posts + ? WHERE state = ?",
+            [(count, state) for state, count in states.items()],
         )
         conn.executemany("INSERT INTO posts_fts (rowid, body) VALUES (?, ?)", fts)
         # Key order: each B-tree page is visited once per batch, front to back.

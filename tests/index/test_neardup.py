@@ -58,3 +58,29 @@ def test_the_best_cluster_is_the_most_similar_candidate_and_the_first_on_a_tie()
     assert neardup.best_cluster(sig, pool) == "b"
     assert neardup.best_cluster(sig, [(other, "x"), (similar, "a")]) == "a"
     assert neardup.best_cluster(sig, [(other, "x")]) is None
+
+
+def test_best_clusters_of_a_batch_equal_each_post_compared_alone() -> None:
+    rng = random.Random(11)
+    base = [t for t in _texts() if len(t) < 400]
+    # Posts, reposts with small edits, and strangers; the candidates are those of their bands.
+    texts = [*base[:60], *(t[: len(t) // 2] + "改" + t[len(t) // 2 + 1 :] for t in base[:60])]
+    rng.shuffle(texts)
+    sigs = neardup.signatures(texts)
+    bands = [neardup.band_keys(s) if s else [] for s in sigs]
+    candidates: dict[int, list[tuple[bytes, str]]] = {}
+    for index, (sig, keys) in enumerate(zip(sigs[:80], bands[:80], strict=True)):
+        for band in keys if sig else []:
+            candidates.setdefault(band, []).append((sig, f"c{index % 50}"))  # type: ignore[arg-type]
+    queries = [None, *sigs[80:], sigs[3]]
+    query_bands = [[], *bands[80:], bands[3]]
+    together = neardup.best_clusters(queries, query_bands, candidates)
+    alone = [
+        neardup.best_cluster(sig, [c for band in keys for c in candidates.get(band, [])])
+        if sig
+        else None
+        for sig, keys in zip(queries, query_bands, strict=True)
+    ]
+    assert together == alone
+    assert together[-1] == "c3" and sum(c is not None for c in together) >= 20
+    assert neardup.best_clusters([sigs[0]], [bands[0]], {}) == [None]

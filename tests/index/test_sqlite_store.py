@@ -190,7 +190,7 @@ def test_band_rows_wait_in_a_pending_table_and_reposts_are_found_on_both_sides_o
     }
 
 
-def test_a_version_4_file_keeps_its_clusters_through_migration_5(tmp_path: Path) -> None:
+def test_a_version_4_file_keeps_its_clusters_and_counts_through_migrations_5_and_6(tmp_path: Path) -> None:
     path = tmp_path / "v4.db"
     store = SQLiteStore(path)
     texts = [REPOSTED, *_reposts(2), *_unrelated(2)]
@@ -223,13 +223,20 @@ def test_a_version_4_file_keeps_its_clusters_through_migration_5(tmp_path: Path)
         DROP TABLE pending_rows;
         ALTER TABLE minhash DROP COLUMN cluster;
         CREATE INDEX posts_cluster ON posts (cluster_id, captured_at);
-        DELETE FROM schema_migrations WHERE version = 5;
+        DROP INDEX posts_thread;
+        CREATE INDEX posts_thread ON posts (thread_id, captured_at);
+        DROP INDEX posts_actor;
+        CREATE INDEX posts_actor ON posts (actor_id, captured_at);
+        CREATE TRIGGER posts_state_insert AFTER INSERT ON posts BEGIN
+            UPDATE state_counts SET posts = posts + 1 WHERE state = NEW.state;
+        END;
+        DELETE FROM schema_migrations WHERE version >= 5;
         """
     )
     conn.close()
 
     store = SQLiteStore(path)
-    assert store.schema_version == len(MIGRATIONS) == 5
+    assert store.schema_version == len(MIGRATIONS) == 6
     first = make_post(1).post.id
     assert [sp.post.id for sp in store.cluster(first)] == [make_post(n).post.id for n in (1, 2, 3)]
     assert [sp.post.id for sp in store.queue(QueueFilter(cluster_id=first, states=[])).items] == [
@@ -240,6 +247,14 @@ def test_a_version_4_file_keeps_its_clusters_through_migration_5(tmp_path: Path)
     assert store.get(make_post(9).post.id).cluster_id == first
     for flt in (QueueFilter(term="送养"), QueueFilter(entity="13800000006")):
         assert [sp.post.id for sp in store.queue(flt).items] == [make_post(6).post.id]
+    # Migration 6: posts per state are counted by the write, not by a trigger per row.
+    assert sum(store.count_by_state().values()) == store.count_posts() == 7
+    conn = store._conn()
+    indexes = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+    assert "WHERE thread_id IS NOT NULL" in indexes["posts_thread"]
+    assert "WHERE actor_id IS NOT NULL" in indexes["posts_actor"]
+    actor = store.get(make_post(6).post.id).actor_id
+    assert actor and [sp.post.id for sp in store.actor_posts(actor)] == [make_post(6).post.id]
 
 
 def test_the_open_queue_is_served_by_its_partial_indexes(tmp_path: Path) -> None:
