@@ -18,7 +18,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -430,6 +430,12 @@ def _iso(value: datetime | None) -> str | None:
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+def _dumps_models(models: Iterable[Match | Entity]) -> str:
+    """JSON of a list of models: their fields (`extra="forbid"` keeps `__dict__` to the
+    fields), as `model_dump` would give them, without its per-call cost."""
+    return _dumps([m.__dict__ for m in models])
 
 
 class SQLiteStore:
@@ -1458,12 +1464,14 @@ class _Batch:
                 else:
                     cluster_id = _best_cluster(sig, keys, candidates) or post.id
                 # A band lists each cluster once: a repost joins through the first
-                # member, and a wave of identical posts adds no rows at all.
+                # member, and a wave of identical posts adds no rows at all. A new
+                # cluster (the post's own id) is listed nowhere yet.
+                new_cluster = cluster_id == post.id
                 added = 0
                 for band in keys:
                     members = candidates.setdefault(band, [])
-                    if len(members) < MAX_BAND_MEMBERS and all(
-                        cluster != cluster_id for _, cluster in members
+                    if len(members) < MAX_BAND_MEMBERS and (
+                        new_cluster or all(cluster != cluster_id for _, cluster in members)
                     ):
                         members.append((sig, cluster_id))
                         band_rows.append((band, doc))
@@ -1519,17 +1527,17 @@ def _stored_candidates(
     conn: sqlite3.Connection, bands: Iterable[int]
 ) -> dict[int, list[tuple[bytes, str]]]:
     """Stored posts per band key: (signature, cluster id), at most `MAX_BAND_MEMBERS` each."""
-    found: dict[int, list[tuple[bytes, str]]] = {}
+    found: defaultdict[int, list[tuple[bytes, str]]] = defaultdict(list)
     for chunk in _chunks(sorted(bands), 900):
         pairs, params = _BANDS.rows(chunk)
         for band, sig, cluster_id in _tuples(conn).execute(
             f"SELECT b.band, m.sig, m.cluster FROM ({pairs}) AS b JOIN minhash AS m ON m.doc = b.doc",
             params,
         ):
-            members = found.setdefault(band, [])
-            if len(members) < MAX_BAND_MEMBERS:
-                members.append((sig, cluster_id))
-    return found
+            found[band].append((sig, cluster_id))
+    for members in found.values():
+        del members[MAX_BAND_MEMBERS:]
+    return dict(found)
 
 
 class _Actors:
@@ -1739,8 +1747,8 @@ def _post_row(
         int(s.flagged),
         _dumps(s.categories),
         _dumps(s.model_categories),
-        _dumps([m.model_dump() for m in s.matches]),
-        _dumps([e.model_dump() for e in s.entities]),
+        _dumps_models(s.matches),
+        _dumps_models(s.entities),
         s.model_version,
         s.lexicon_version,
         state.value,
