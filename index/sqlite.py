@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from itertools import chain, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -1471,7 +1472,7 @@ class _Batch:
                 for band in keys:
                     members = candidates.setdefault(band, [])
                     if len(members) < MAX_BAND_MEMBERS and (
-                        new_cluster or all(cluster != cluster_id for _, cluster in members)
+                        new_cluster or cluster_id not in map(_CLUSTER_OF, members)
                     ):
                         members.append((sig, cluster_id))
                         band_rows.append((band, doc))
@@ -1521,6 +1522,9 @@ class _Batch:
         _BANDS.add(conn, band_rows)
         _CLUSTERS.add(conn, cluster_rows)
         self.store._append_audits(conn, events)
+
+
+_CLUSTER_OF = itemgetter(1)  # of a band member (signature, cluster id)
 
 
 def _stored_candidates(
