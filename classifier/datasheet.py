@@ -51,6 +51,21 @@ record of real events and must not be used as evidence.
   seekers, coded listings such as 蓝宝/粉宝 and 皮夹克/小棉袄, broker chat,
   resale of people between compounds, minors and disabled workers, proxy
   paternity sampling, long forum adverts), every scenario its own family.
+* **Second error-driven batch** (`hand/clues_e_a.jsonl`, `hand/clues_e_b.jsonl`,
+  `hand/hard_negatives_e.jsonl`, 1,295 posts in 318 families): written from
+  the validation families' confusion table and false-positive rate per benign
+  kind. Clues that tell the categories that sell a person apart (labour work
+  with kept passports, debt bondage, kilns and child labour; organ sellers,
+  seekers and brokers in comment, chat and video forms; recruitment-only
+  sexual-exploitation ads; bride packages and 彩礼 brokers), adoption,
+  surrogacy and document offers that are not confused with each other, and
+  120 short clues in video comments, chat lines and replies that still read
+  as clues alone. Hard negatives where the model raised most false alarms:
+  pet adoption (ages, sex, 营养费 at shelters), certificate reissue and 落户
+  procedures, registered adoption and adoptees looking for their families,
+  transplant queues and dialysis, and posts that quote an advert to warn
+  against it. Each file was checked against the corpus for copied posts,
+  and a sample of 40 per file reviewed for label errors.
 * **Policy sentences** (`seeds/`): the anti-trafficking action plans of
   `../shared/seeds/`, split into sentences (`classifier/data/make_policy_sentences.py`);
   all benign, negative kind `policy`.

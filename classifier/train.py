@@ -69,6 +69,11 @@ class TrainConfig:
     pretrain_epochs: int = 6
     # Transformers trained with different seeds whose probabilities are averaged.
     members: int = 1
+    # Once validation has chosen each member's epoch (and the thresholds and
+    # cascade floor are chosen), train every member again from the same start
+    # on training + validation families for that many epochs, and the linear
+    # model on both: the shipped model learns from 15% more families.
+    refit: bool = True
     name: str = "cluewatch-charbert"
 
 
@@ -196,24 +201,28 @@ def _predict(model: Any, tokenizer: Any, texts: Sequence[str], max_length: int) 
 def _fine_tune(
     model: Any,
     tokenizer: Any,
-    splits: Splits,
+    train: Sequence[Example],
+    validation: Sequence[Example] | None,
     config: TrainConfig,
     *,
+    epochs: int,
     lr: float,
     max_length: int,
     label: str,
     progress: Callable[[str], None],
     show_bar: bool,
-) -> tuple[int, float]:
-    """Supervised training with per-epoch validation; leaves `model` at its best epoch.
+) -> int:
+    """Supervised training for `epochs` epochs; returns the epoch `model` is left at.
 
-    Returns the best epoch and its validation macro F1.
+    With `validation`, every epoch is validated and `model` is left at its
+    best (by macro F1). Without, it trains all `epochs`. The learning-rate
+    schedule always spans `config.epochs`, so a refit stopping at the chosen
+    epoch follows the selection run's schedule up to that epoch.
     """
     import torch
 
-    train_texts = [model_input(ex.scored_text) for ex in splits.train]
-    val_texts = [model_input(ex.scored_text) for ex in splits.validation]
-    y_train = torch.tensor(label_matrix(splits.train), dtype=torch.float32)
+    train_texts = [model_input(ex.scored_text) for ex in train]
+    y_train = torch.tensor(label_matrix(train), dtype=torch.float32)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     rng = random.Random(config.seed)
     lengths = [len(t) for t in train_texts]
@@ -231,21 +240,21 @@ def _fine_tune(
     positives = y_train.sum(dim=0).clamp(min=1.0)
     pos_weight = ((len(y_train) - positives) / positives).sqrt() if config.balance else None
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
-    best_f1, best_state, best_epoch = -1.0, None, 0
-    for epoch in range(1, config.epochs + 1):
+    best_f1, best_state, best_epoch = -1.0, None, epochs
+    for epoch in range(1, epochs + 1):
         model.train()
         batches = _batches(len(train_texts), lengths, config.batch_size, rng)
         iterator: Any = batches
         if show_bar:
             from tqdm import tqdm
 
-            iterator = tqdm(batches, desc=f"{label}epoch {epoch}/{config.epochs}", unit="batch")
+            iterator = tqdm(batches, desc=f"{label}epoch {epoch}/{epochs}", unit="batch")
         total = 0.0
         for batch in iterator:
             texts = [train_texts[i] for i in batch]
             if config.augment:
                 texts = [
-                    _augmented(splits.train[i], rng) if rng.random() < config.augment else text
+                    _augmented(train[i], rng) if rng.random() < config.augment else text
                     for i, text in zip(batch, texts, strict=True)
                 ]
             enc = tokenizer(
@@ -263,19 +272,24 @@ def _fine_tune(
             optimizer.step()
             scheduler.step()
             total += float(loss.detach())
+        loss = f"{label}epoch {epoch}: loss {total / max(1, len(batches)):.4f}"
+        if validation is None:
+            progress(loss)
+            continue
+        val_texts = [model_input(ex.scored_text) for ex in validation]
         val_probs = _predict(model, tokenizer, val_texts, max_length)
-        val = metrics(splits.validation, val_probs.astype(np.float64), 0.5)
+        val = metrics(validation, val_probs.astype(np.float64), 0.5)
         progress(
-            f"{label}epoch {epoch}: loss {total / max(1, len(batches)):.4f}, validation macro F1 "
-            f"{val['macro_f1']:.3f}, clue F1 {val['clue_vs_benign']['f1']:.3f}"
+            f"{loss}, validation macro F1 {val['macro_f1']:.3f}, "
+            f"clue F1 {val['clue_vs_benign']['f1']:.3f}"
         )
         if val["macro_f1"] > best_f1:
             best_f1, best_epoch = val["macro_f1"], epoch
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     if best_state is not None:
         model.load_state_dict(best_state)
-    progress(f"{label}best epoch {best_epoch} (validation macro F1 {best_f1:.3f})")
-    return best_epoch, best_f1
+        progress(f"{label}best epoch {best_epoch} (validation macro F1 {best_f1:.3f})")
+    return best_epoch
 
 
 def _member_dir(out_dir: Path, index: int) -> Path:
@@ -327,51 +341,74 @@ def train(
     )
     lr = config.fine_tune_learning_rate if base_model else config.learning_rate
     out_dir.mkdir(parents=True, exist_ok=True)
-    best_epochs: list[int] = []
-    digest = hashlib.sha256()
-    for index in range(config.members):
-        member_config = replace(config, seed=config.seed + index)
-        if index:
+
+    def fit_members(train_set: Sequence[Example], epochs: Sequence[int] | None) -> list[int]:
+        """Train every member (chosen epochs by validation when `epochs` is None) and save it."""
+        chosen: list[int] = []
+        for index in range(config.members):
+            member_config = replace(config, seed=config.seed + index)
             _set_seed(member_config.seed)
-            model = _fresh_member(model, base_model, encoder)
-        label = f"member {index + 1}/{config.members}: " if config.members > 1 else ""
-        best_epoch, _ = _fine_tune(
-            model,
-            tokenizer,
-            splits,
-            member_config,
-            lr=lr,
-            max_length=max_length,
-            label=label,
-            progress=progress,
-            show_bar=show_bar,
-        )
-        best_epochs.append(best_epoch)
-        member_dir = _member_dir(out_dir, index)
-        model.save_pretrained(str(member_dir), safe_serialization=True)
-        digest.update((member_dir / "model.safetensors").read_bytes())
+            first_selection = index == 0 and epochs is None
+            member = model if first_selection else _fresh_member(model, base_model, encoder)
+            label = f"member {index + 1}/{config.members}: " if config.members > 1 else ""
+            label = f"refit {label}" if epochs is not None else label
+            chosen.append(
+                _fine_tune(
+                    member,
+                    tokenizer,
+                    train_set,
+                    None if epochs is not None else splits.validation,
+                    member_config,
+                    epochs=epochs[index] if epochs is not None else config.epochs,
+                    lr=lr,
+                    max_length=max_length,
+                    label=label,
+                    progress=progress,
+                    show_bar=show_bar,
+                )
+            )
+            member.save_pretrained(str(_member_dir(out_dir, index)), safe_serialization=True)
+        return chosen
+
+    def fit_linear(train_set: Sequence[Example]) -> None:
+        progress("linear n-gram model")
+        texts = [ex.scored_text for ex in train_set]
+        LinearModel.fit(texts, label_matrix(train_set)).save(out_dir)
+
+    best_epochs = fit_members(splits.train, None)
     tokenizer.save_pretrained(str(out_dir))
-    progress("linear n-gram model")
-    linear = LinearModel.fit([ex.scored_text for ex in splits.train], label_matrix(splits.train))
-    linear.save(out_dir)
-    lexicon = Matcher(load_data())
+    fit_linear(splits.train)
     meta = ModelMeta(
-        version=f"{config.name}@{digest.hexdigest()[:12]}",
+        version="",
         labels=list(CATEGORIES),
         max_length=max_length,
         training_data_hash=corpus_hash(examples),
-        lexicon_version=lexicon.version,
+        lexicon_version="",
         base_model=str(base_model) if base_model else None,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         members=[_member_dir(out_dir, i).name for i in range(1, config.members)],
     )
-    meta.metrics = {
-        "best_epoch": best_epochs,
-        "train_seconds": round(time.monotonic() - started),
-        "threads": torch.get_num_threads(),
-    }
+    meta.metrics = {"best_epoch": best_epochs, "threads": torch.get_num_threads()}
     meta.write(out_dir)
-    return fit_fusion_stage(out_dir, examples=examples, config=config, progress=progress)
+    chosen = None
+    if config.refit:
+        # Thresholds and the cascade floor are chosen on the selection models,
+        # which never saw the validation families; the refit models keep them.
+        chosen = choose_on_validation(out_dir, splits, config, progress)
+        refit_set = [*splits.train, *splits.validation]
+        progress(f"refit on training + validation families: {len(refit_set)} examples")
+        fit_members(refit_set, best_epochs)
+        fit_linear(refit_set)
+        meta.metrics["refit"] = {"examples": len(refit_set), "epochs": best_epochs}
+    digest = hashlib.sha256()
+    for index in range(config.members):
+        digest.update((_member_dir(out_dir, index) / "model.safetensors").read_bytes())
+    meta.version = f"{config.name}@{digest.hexdigest()[:12]}"
+    meta.metrics["train_seconds"] = round(time.monotonic() - started)
+    meta.write(out_dir)
+    return fit_fusion_stage(
+        out_dir, examples=examples, config=config, progress=progress, chosen=chosen
+    )
 
 
 def _fresh_member(model: Any, base_model: Path | None, encoder: dict[str, Any]) -> Any:
@@ -387,6 +424,46 @@ def _fresh_member(model: Any, base_model: Path | None, encoder: dict[str, Any]) 
     return member
 
 
+@dataclass(frozen=True)
+class Choices:
+    """What validation chooses for a model directory: thresholds and the cascade floor."""
+
+    thresholds: dict[str, float]
+    cascade_floor: float
+    cascade_report: dict[str, float]
+
+
+def _scorer(model_dir: Path, lexicon: Matcher) -> Scorer:
+    """The directory's models, every post through the transformer, the v3 fusion."""
+    scorer = Scorer(
+        lexicon,
+        TextClassifier(model_dir),
+        linear=LinearModel.load(model_dir),
+        cascade=False,
+    )
+    scorer.fusion = Fusion()
+    return scorer
+
+
+def choose_on_validation(
+    model_dir: Path,
+    splits: Splits,
+    config: TrainConfig,
+    progress: Callable[[str], None] = log.info,
+) -> Choices:
+    """Thresholds and the cascade floor of the models in `model_dir`, chosen on validation families."""
+    scorer = _scorer(model_dir, Matcher(load_data()))
+    validation = scorer.compute([ex.scored_text for ex in splits.validation])
+    thresholds = choose_thresholds(
+        validation.fused, splits.validation, scorer.fusion, config.target_precision
+    )
+    floor, report = choose_cascade_floor(
+        scorer.fusion, validation, splits.validation, np.array([thresholds[c] for c in CATEGORIES])
+    )
+    progress(f"thresholds {thresholds}; cascade floor {floor} ({report})")
+    return Choices(thresholds, floor, report)
+
+
 def fit_fusion_stage(
     model_dir: Path,
     *,
@@ -394,46 +471,49 @@ def fit_fusion_stage(
     data: Sequence[Path] = (DEFAULT_CORPUS,),
     config: TrainConfig | None = None,
     progress: Callable[[str], None] = log.info,
+    chosen: Choices | None = None,
 ) -> ModelMeta:
-    """Set fusion, choose thresholds and the cascade floor of a trained model directory; evaluate.
+    """Set fusion, thresholds and the cascade floor of a trained model directory; evaluate.
 
     The last stage of `train`, and on its own (`cluewatch train --fusion-only`)
     after the lexicon changed: thresholds and the cascade floor are chosen on
     fused scores that weigh lexicon matches, so they belong to one lexicon
     version. A directory written before fusion v3 gets the v3 fusion here.
+    A refit model (trained on the validation families too) cannot choose on
+    them: it keeps the choices made with its selection models (`chosen` in
+    `train`, the stored ones on their own) and is re-evaluated.
     """
     config = config or TrainConfig()
     examples = list(examples) if examples is not None else load_corpus(data)
     splits = split(examples)
     meta = ModelMeta.read(model_dir)
     lexicon = Matcher(load_data())
-    linear = LinearModel.load(model_dir)
-    classifier = TextClassifier(model_dir)
-    scorer = Scorer(lexicon, classifier, linear=linear, cascade=False)
-    fusion = Fusion()
-    scorer.fusion = fusion
-    validation = scorer.compute([ex.scored_text for ex in splits.validation])
-    thresholds = choose_thresholds(
-        validation.fused, splits.validation, fusion, config.target_precision
-    )
-    scorer.thresholds = np.array([thresholds[c] for c in CATEGORIES])
-    floor, cascade_report = choose_cascade_floor(
-        fusion, validation, splits.validation, scorer.thresholds
-    )
-    progress(f"thresholds {thresholds}; cascade floor {floor} ({cascade_report})")
-    scorer.cascade_floor = floor
+    refit = meta.metrics.get("refit")
+    if chosen is None and refit:
+        chosen = Choices(
+            {c: float(meta.thresholds.get(c, 0.5)) for c in CATEGORIES},
+            float(meta.metrics.get("cascade_floor", 0.05)),
+            dict(meta.metrics.get("cascade_validation") or {}),
+        )
+        progress("refit model: thresholds and cascade floor kept from its selection models")
+    if chosen is None:
+        chosen = choose_on_validation(model_dir, splits, config, progress)
+    scorer = _scorer(model_dir, lexicon)
+    scorer.thresholds = np.array([chosen.thresholds[c] for c in CATEGORIES])
+    scorer.cascade_floor = chosen.cascade_floor
     scorer.cascade = True
-    meta.fusion = fusion.to_dict()
-    meta.thresholds = thresholds
+    meta.fusion = scorer.fusion.to_dict()
+    meta.thresholds = chosen.thresholds
     meta.lexicon_version = lexicon.version
-    meta.stamp_scoring(floor)
+    meta.stamp_scoring(chosen.cascade_floor)
     meta.metrics = {
         "best_epoch": meta.metrics.get("best_epoch"),
         "train_seconds": meta.metrics.get("train_seconds"),
         "threads": meta.metrics.get("threads"),
+        "refit": refit,
         "target_precision": config.target_precision,
-        "cascade_floor": floor,
-        "cascade_validation": cascade_report,
+        "cascade_floor": chosen.cascade_floor,
+        "cascade_validation": chosen.cascade_report,
         "splits": {
             "train": len(splits.train),
             "validation_families": len(splits.validation),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -189,6 +190,17 @@ def _repostable(post: Post) -> bool:
     return bool(post.categories) and len(post.text) >= 40 and not post.quirks
 
 
+def _first_repostable(*groups: Iterable[Post]) -> Post:
+    """The first repostable post of the first group that has one; later groups are
+    fallbacks, so that a change of the corpus' held-out picks never leaves a site
+    without the repost it is meant to carry."""
+    for group in groups:
+        for post in group:
+            if _repostable(post):
+                return post
+    raise LookupError("the sandbox's held-out picks hold no clue long enough to repost")
+
+
 def repost_edit(text: str, variant: int) -> str:
     """The text of a repost: the same message with a small edit (punctuation, a word, emoji)."""
     if variant % 3 == 0:
@@ -319,7 +331,9 @@ def _tieba(
 ) -> tuple[tuple[Board, ...], Thread]:
     clock = _Clock(datetime(2026, 11, 5, 9, 30), step_minutes=41)
     pid = 910_000
-    source = next(t.opener for t in forum.threads if _repostable(t.opener))
+    source = _first_repostable(
+        (t.opener for t in forum.threads), (p for t in forum.threads for p in t.posts)
+    )
     bars = []
     for bar_id, (kw, threads_spec) in enumerate(TIEBA_BARS.items(), start=1):
         threads = []
@@ -368,7 +382,11 @@ def _qa(
 ) -> tuple[Question, ...]:
     clock = _Clock(datetime(2026, 11, 8, 10, 15), step_minutes=53)
     aid = 30_000
-    source = next(p for t in bars[1].threads for p in t.posts[1:] if _repostable(p))
+    source = _first_repostable(
+        (p for t in bars[1].threads for p in t.posts[1:]),
+        (p for bar in bars for t in bar.threads for p in t.posts[1:]),
+        (p for bar in bars for t in bar.threads for p in t.posts),
+    )
     questions = []
     for qid, (slots, quirks) in QUESTIONS.items():
         path = f"/qa/question/{qid}"
@@ -397,8 +415,11 @@ def _weibo(
 ) -> tuple[Status, ...]:
     clock = _Clock(datetime(2026, 11, 10, 7, 5), step_minutes=97)
     sources = [
-        next(t.opener for t in bars[0].threads if _repostable(t.opener)),
-        next(a for q in questions for a in q.answers if _repostable(a)),
+        _first_repostable(
+            (t.opener for t in bars[0].threads),
+            (t.opener for bar in bars for t in bar.threads),
+        ),
+        _first_repostable((a for q in questions for a in q.answers), (q.post for q in questions)),
     ]
     statuses = []
     cid = WEIBO_COMMENT_FIRST_ID

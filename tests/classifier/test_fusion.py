@@ -1,4 +1,5 @@
-"""Fusion v3 (averaged model probabilities plus lexicon lifts), the secondary threshold, v2 still read."""
+"""Fusion v4 (clue strength from both models, categories from the linear model, lexicon lifts),
+the secondary threshold, v2 and v3 still read."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 
 from classifier.corpus import Example
 from classifier.evaluate import category_flags, metrics
-from classifier.fusion import FORMAT_V2, Fusion, MatchCounts
+from classifier.fusion import FORMAT, FORMAT_V2, FORMAT_V3, Fusion, MatchCounts
 from classifier.train import choose_thresholds
 from cluewatch.taxonomy import CATEGORIES
 
@@ -19,20 +20,51 @@ def _probs(first: float, rest: float = 0.01) -> list[float]:
     return [first, *([rest] * (N - 1))]
 
 
-def test_without_lexicon_evidence_the_score_is_the_mean_of_the_two_models() -> None:
-    fused = Fusion().fuse(_probs(0.9), _probs(0.3), {}, lure=False)
+V3 = Fusion(format=FORMAT_V3)
+
+
+def test_without_lexicon_evidence_the_v3_score_is_the_mean_of_the_two_models() -> None:
+    fused = V3.fuse(_probs(0.9), _probs(0.3), {}, lure=False)
     assert math.isclose(fused[0], 0.6, rel_tol=1e-9)
     assert math.isclose(fused[1], 0.01, rel_tol=1e-9)
 
 
 def test_lexicon_matches_lift_only_their_category_and_a_lure_only_with_a_match() -> None:
     counts = {CATEGORIES[0]: MatchCounts(strong=1)}
-    plain = Fusion().fuse(_probs(0.4), _probs(0.4), {}, lure=True)
-    lifted = Fusion().fuse(_probs(0.4), _probs(0.4), counts, lure=False)
-    lured = Fusion().fuse(_probs(0.4), _probs(0.4), counts, lure=True)
+    plain = V3.fuse(_probs(0.4), _probs(0.4), {}, lure=True)
+    lifted = V3.fuse(_probs(0.4), _probs(0.4), counts, lure=False)
+    lured = V3.fuse(_probs(0.4), _probs(0.4), counts, lure=True)
     assert math.isclose(plain[0], 0.4, rel_tol=1e-9)  # a lure alone lifts nothing
     assert plain[0] < lifted[0] < lured[0]
     assert lifted[1:] == plain[1:]
+    v4 = [Fusion().fuse(_probs(0.4), _probs(0.4), c, lure=True) for c in ({}, counts)]
+    assert v4[0][0] < v4[1][0]
+
+
+def test_v4_takes_the_category_from_the_linear_model_at_both_models_strength() -> None:
+    assert Fusion().format == FORMAT
+    model = _probs(0.9)  # the transformer: category 0
+    linear = [0.3, 0.6, *([0.01] * (N - 2))]  # the linear model: category 1, more than 0
+    fused = Fusion().fuse(model, linear, {}, lure=False)
+    strength = max(V3.fuse(model, linear, {}, lure=False))  # 0.6: mean of 0.9 and 0.3
+    assert math.isclose(fused[1], strength, rel_tol=1e-9)
+    assert math.isclose(fused[0], strength * 0.3 / 0.6, rel_tol=1e-9)
+    # A lexicon match can move the category, as it lifts the linear share.
+    counts = {CATEGORIES[0]: MatchCounts(strong=2)}
+    lifted = Fusion().fuse(model, linear, counts, lure=True)
+    assert int(np.argmax(lifted)) == 0
+
+
+def test_v4_flags_a_post_exactly_when_v3_does() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        model, linear = rng.random(N) ** 3, rng.random(N) ** 3
+        counts = {CATEGORIES[int(rng.integers(N))]: MatchCounts(medium=int(rng.integers(3)))}
+        lure = bool(rng.integers(2))
+        v4, v3 = (f.fuse(model, linear, counts, lure=lure) for f in (Fusion(), V3))
+        assert math.isclose(max(v4), max(v3), rel_tol=1e-12)
+        assert all(score <= max(v4) for score in v4)
+    assert Fusion.from_dict(V3.to_dict()).format == FORMAT_V3  # a v3 directory fuses as v3
 
 
 def test_a_v2_fusion_still_fuses_as_it_was_fitted() -> None:

@@ -234,3 +234,45 @@ def test_the_ensemble_averages_its_members(
         singles.append(TextClassifier(single).predict(texts))
     assert not np.allclose(singles[0], singles[1])  # different seeds, different members
     np.testing.assert_allclose(ensemble, (singles[0] + singles[1]) / 2, rtol=1e-5, atol=1e-6)
+
+
+def test_the_refit_trains_on_validation_families_too_and_keeps_its_choices(
+    tmp_path: Path, tiny_ensemble: tuple[Path, Any, list[str]]
+) -> None:
+    import shutil
+
+    from classifier.corpus import load_corpus, split
+    from classifier.model import ModelMeta
+    from classifier.train import fit_fusion_stage
+
+    model_dir, meta, lines = tiny_ensemble
+    splits = split(load_corpus([model_dir.parent / "corpus.jsonl"]))
+    expected = len(splits.train) + len(splits.validation)
+    assert meta.metrics["refit"] == {"examples": expected, "epochs": [1, 1]}
+    assert f"refit on training + validation families: {expected} examples" in lines
+    assert sum(line.startswith("refit member") for line in lines) == 2
+    # The version hashes the refit weights that are shipped.
+    assert meta.version.split("@")[1].startswith(_weights_digest(model_dir, ("", "member-2")))
+    # On its own, the fusion stage of a refit model keeps the stored choices:
+    # its models have seen the validation families and cannot choose on them.
+    copy = tmp_path / "m"
+    shutil.copytree(model_dir, copy)
+    stored = ModelMeta.read(copy)
+    stored.thresholds = {c: 0.62 for c in stored.thresholds}
+    stored.metrics["cascade_floor"] = 0.3
+    stored.write(copy)
+    progress: list[str] = []
+    again = fit_fusion_stage(
+        copy, data=[model_dir.parent / "corpus.jsonl"], progress=progress.append
+    )
+    assert set(again.thresholds.values()) == {0.62} and again.metrics["cascade_floor"] == 0.3
+    assert any("kept from its selection models" in line for line in progress)
+
+
+def _weights_digest(model_dir: Path, members: tuple[str, ...]) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for member in members:
+        digest.update((model_dir / member / "model.safetensors").read_bytes())
+    return digest.hexdigest()[:12]
