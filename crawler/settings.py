@@ -97,7 +97,8 @@ SCRAPER_SLOT_MAX_ACTIVE_SIZE = 2_000_000
 # batch buffers) are mapped on their own and returned when freed, and a heap's free
 # top beyond 16 MiB is given back. glibc's default raises both as large blocks are
 # freed (up to 32 and 64 MiB), and its heaps then kept more and more freed memory:
-# measured on a 40,801-page crawl, anonymous memory grew 38 MiB over the second
-# half with the default, 24 MiB with 4 MiB blocks mapped, 8 MiB with 1 MiB.
+# measured on a 40,801-page crawl, anonymous memory grew 36-38 MiB over the second
+# half with the default, 15 MiB with blocks of 4 MiB or more mapped, 8-25 MiB with
+# 1 MiB (docs/crawling.md, "Memory").
 CLUEWATCH_MALLOC_MMAP_THRESHOLD = 1024 * 1024
 CLUEWATCH_MALLOC_TRIM_THRESHOLD = 16 * 1024 * 1024
