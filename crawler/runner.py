@@ -12,6 +12,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.settings import Settings as ScrapySettings
 
+from cluewatch.runtime import steady_malloc
 from cluewatch.settings import Settings
 from crawler.config import SiteConfig
 from crawler.pipelines.index import run_errors
@@ -109,6 +110,11 @@ def run_crawls(
     `join`: with Redis, only help with crawls in progress; never start one."""
     scrapy_conf = scrapy_settings(settings, log_level=log_level)
     scrapy_conf.set("CLUEWATCH_JOIN_ONLY", join, priority="project")
+    # Before the model and the store are opened: a long crawl's memory stays flat.
+    steady_malloc(
+        mmap_threshold=scrapy_conf.getint("CLUEWATCH_MALLOC_MMAP_THRESHOLD"),
+        trim_threshold=scrapy_conf.getint("CLUEWATCH_MALLOC_TRIM_THRESHOLD"),
+    )
     # scrapy-redis still passes `spider=` to the stats collector; nothing for operators to do.
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module=r"scrapy_redis\.")
     level = logging.getLevelName(log_level.upper())

@@ -92,3 +92,13 @@ CLUEWATCH_STORE_CACHE_MIB = 16
 # up to 4,400 small pages and 180 MiB more memory at the end than 2 MB, which
 # still holds some 1,700 small pages, many batches' worth, and was not slower.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 2_000_000
+# glibc malloc's thresholds in a crawl process, fixed at start-up
+# (`cluewatch.runtime.steady_malloc`): blocks of 1 MiB or more (the classifier's
+# batch buffers) are mapped on their own and returned when freed, and a heap's free
+# top beyond 16 MiB is given back. glibc's default raises both as large blocks are
+# freed (up to 32 and 64 MiB), and its heaps then kept more and more freed memory:
+# measured on a 40,801-page crawl, anonymous memory grew 36-38 MiB over the second
+# half with the default, 15 MiB with blocks of 4 MiB or more mapped, 8-25 MiB with
+# 1 MiB (docs/crawling.md, "Memory").
+CLUEWATCH_MALLOC_MMAP_THRESHOLD = 1024 * 1024
+CLUEWATCH_MALLOC_TRIM_THRESHOLD = 16 * 1024 * 1024

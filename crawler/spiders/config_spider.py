@@ -36,7 +36,7 @@ from twisted.python.failure import Failure
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 from w3lib.html import replace_entities
 
-from crawler.config import ApiPosts, PageRule, Selector, SiteConfig
+from crawler.config import ApiPosts, PageRule, Selector, SiteConfig, compiled_xpath
 from crawler.items import CapturedPage
 
 _WS = re.compile(r"\s+")
@@ -50,6 +50,14 @@ _VISIBLE_TEXT = etree.XPath(
 _CANONICAL = etree.XPath("//head/link[@rel='canonical']/@href", smart_strings=False)
 _BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x1f\x8b")
 FEED_ROOTS = {"rss", "feed", "urlset", "sitemapindex", "RDF"}
+# Entry links of RSS, Atom and sitemaps, then the sitemaps of a sitemap index
+# (compiled once, without parsel's EXSLT namespaces: see crawler.config.used_namespaces).
+_FEED_ENTRY_LINKS = [
+    compiled_xpath("//item/link/text()"),
+    compiled_xpath("//entry/link[not(@rel) or @rel='alternate']/@href | //entry/link/text()"),
+    compiled_xpath("//url/loc/text()"),
+]
+_SITEMAP_LINKS = compiled_xpath("//sitemap/loc/text()")
 # Requests of pages that hold posts are fetched before more list pages, which
 # keeps the frontier short on large sites.
 POST_PAGE_PRIORITY = 10
@@ -288,17 +296,12 @@ class ConfigSpider(scrapy.Spider):
     def _feed_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
         selector = ParselSelector(text=response.text, type="xml")
         selector.remove_namespaces()
-        links = (
-            selector.xpath("//item/link/text()").getall()
-            + selector.xpath(
-                "//entry/link[not(@rel) or @rel='alternate']/@href | //entry/link/text()"
-            ).getall()
-            + selector.xpath("//url/loc/text()").getall()
-        )
+        root = selector.root
+        links = [link for xpath in _FEED_ENTRY_LINKS for link in xpath(root)]
         self.crawler.stats.inc_value("cluewatch/feed_entries", len(links))
         for url in links:
             yield self._request(response.urljoin(url.strip()), self.parse)
-        for url in selector.xpath("//sitemap/loc/text()").getall():
+        for url in _SITEMAP_LINKS(root):
             yield self._request(response.urljoin(url.strip()), self.parse)
 
     def _posts(self, response: TextResponse, rule: PageRule) -> Iterator[dict[str, Any]]:

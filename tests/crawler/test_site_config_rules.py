@@ -8,7 +8,7 @@ import pytest
 from parsel import Selector as ParselSelector
 
 from cluewatch.errors import SiteConfigError
-from crawler.config import ApiReplies, Selector, load_site
+from crawler.config import XPATH_NAMESPACES, ApiReplies, Selector, load_site, used_namespaces
 from crawler.spiders.config_spider import select_text
 
 FLOOR = (
@@ -62,3 +62,16 @@ def test_replies_can_page_by_their_own_cursor() -> None:
         next_cursor="data.next_cursor",
     )
     assert replies.cursor_param == "cursor" and replies.next_cursor == "data.next_cursor"
+
+
+def test_exslt_functions_work_in_site_selectors() -> None:
+    node = ParselSelector(text='<ul><li class="a">1</li><li class="b">2</li><li>1</li></ul>')
+    assert select_text(node, Selector(xpath="//li[re:test(@class, '^[ab]$')]/text()")) == "1 2"
+    assert select_text(node, Selector(xpath="set:distinct(//li/text())")) == "1 2"
+
+
+def test_an_xpath_registers_only_the_exslt_namespaces_it_uses() -> None:
+    assert used_namespaces("//div[@class='floor']") == {}
+    assert used_namespaces("//a[re:test(@href, 'x')]") == {"re": XPATH_NAMESPACES["re"]}
+    assert used_namespaces("set:distinct(//a)") == {"set": XPATH_NAMESPACES["set"]}
+    assert used_namespaces("//a[@class='reset:']") == {}
