@@ -190,7 +190,9 @@ def test_band_rows_wait_in_a_pending_table_and_reposts_are_found_on_both_sides_o
     }
 
 
-def test_a_version_4_file_keeps_its_clusters_and_counts_through_migrations_5_and_6(tmp_path: Path) -> None:
+def test_a_version_4_file_keeps_its_clusters_and_counts_through_migrations_5_and_6(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "v4.db"
     store = SQLiteStore(path)
     texts = [REPOSTED, *_reposts(2), *_unrelated(2)]
@@ -230,13 +232,14 @@ def test_a_version_4_file_keeps_its_clusters_and_counts_through_migrations_5_and
         CREATE TRIGGER posts_state_insert AFTER INSERT ON posts BEGIN
             UPDATE state_counts SET posts = posts + 1 WHERE state = NEW.state;
         END;
+        DROP INDEX posts_score;
         DELETE FROM schema_migrations WHERE version >= 5;
         """
     )
     conn.close()
 
     store = SQLiteStore(path)
-    assert store.schema_version == len(MIGRATIONS) == 6
+    assert store.schema_version == len(MIGRATIONS) == 7
     first = make_post(1).post.id
     assert [sp.post.id for sp in store.cluster(first)] == [make_post(n).post.id for n in (1, 2, 3)]
     assert [sp.post.id for sp in store.queue(QueueFilter(cluster_id=first, states=[])).items] == [
@@ -398,3 +401,52 @@ def test_a_crawler_process_and_analysts_write_concurrently_without_losing_update
         assert store.get(post_id).version == 1 + len(given)
     assert verdicts == len(outcomes["alice"]) + len(outcomes["bob"])
     assert store.verify_audit_chain() == []
+
+
+def test_a_common_word_is_searched_in_score_order_with_the_same_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.sqlite as sqlite_store
+
+    store = SQLiteStore(tmp_path / "s.db")
+    store.write_posts(
+        [
+            make_post(
+                n,
+                title="",
+                text=f"第{n}条 出租房屋 联系电话 请私信{'' if n % 3 else ' 急需'}",
+                score=round(0.05 + (n * 37 % 90) / 100, 2),
+            )
+            for n in range(1, 41)
+        ]
+    )
+    filters = [
+        QueueFilter(q="电话", limit=7),
+        QueueFilter(q="电话", states=list(ClueState), limit=7),
+        QueueFilter(q="急需", states=list(ClueState), limit=5),
+    ]
+
+    def pages(flt: QueueFilter) -> list[list[str]]:
+        out, cursor = [], None
+        while True:
+            page = store.queue(flt.model_copy(update={"cursor": cursor}))
+            out.append([sp.post.id for sp in page.items])
+            if not (cursor := page.next_cursor):
+                return out
+
+    listed_first = [pages(flt) for flt in filters]
+    monkeypatch.setattr(sqlite_store, "FREQUENT_MATCHES", 10)
+    assert store._frequent_search(filters[0]) and store._frequent_search(filters[2])
+    assert not store._frequent_search(filters[0].model_copy(update={"sort": "time"}))
+    assert [pages(flt) for flt in filters] == listed_first
+    assert sum(len(page) for page in listed_first[1]) == 40
+    where, params = sqlite_store._queue_where(filters[1], match_as_filter=True)
+    plan = " ".join(
+        str(row[3])
+        for row in store._conn().execute(
+            f"EXPLAIN QUERY PLAN {sqlite_store._SELECT} WHERE {' AND '.join(where)} "
+            "ORDER BY score DESC, id LIMIT 8",
+            params,
+        )
+    )
+    assert "USING INDEX posts_score" in plan and "state IN" not in " ".join(where)
