@@ -151,8 +151,9 @@ class Fusion:
             )
             linear = float(linear_probs[index])
             out.append(_sigmoid(self._models_logit(w, float(model_probs[index]), linear) + lift))
-            shares.append(_sigmoid(_logit(linear) + lift))
-        if self.format != FORMAT:
+            if self.format == FORMAT:
+                shares.append(_sigmoid(_logit(linear) + lift))
+        if not shares:
             return out
         strength, top = max(out), max(shares)
         return [strength * share / top for share in shares]

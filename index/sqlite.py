@@ -22,7 +22,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from itertools import chain, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -699,7 +698,8 @@ class SQLiteStore:
             return actor_id, cluster_id
         bands = neardup.band_keys(sig)
         if cluster_id is None:
-            cluster_id = _best_cluster(sig, bands, _stored_candidates(conn, bands)) or post.id
+            candidates = _stored_candidates(conn, bands)
+            cluster_id = neardup.best_clusters([sig], [bands], candidates)[0] or post.id
             if cluster_id != post.id:
                 _CLUSTERS.add(conn, [(cluster_id, doc)])
         conn.execute("INSERT OR REPLACE INTO minhash VALUES (?, ?, ?)", (doc, sig, cluster_id))
@@ -1495,7 +1495,7 @@ class _Batch:
                 if touched.isdisjoint(keys):
                     cluster_id = stored_best[offset] or post.id
                 else:
-                    cluster_id = _best_cluster(sig, keys, candidates) or post.id
+                    cluster_id = neardup.best_clusters([sig], [keys], candidates)[0] or post.id
                 # A band lists each cluster once: a repost joins through the first
                 # member, and a wave of identical posts adds no rows at all. A new
                 # cluster (the post's own id) is listed nowhere yet.
@@ -1638,15 +1638,6 @@ class _Actors:
             "INSERT INTO actor_contacts VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
             [(key, self.resolve(actor)) for key, actor in self.new_contacts.items()],
         )
-
-
-def _best_cluster(
-    sig: bytes, bands: list[int], candidates: dict[int, list[tuple[bytes, str]]]
-) -> str | None:
-    """Cluster of the most similar candidate sharing a band with `sig` (a candidate
-    sharing several bands is compared once)."""
-    pool = dict.fromkeys(chain.from_iterable(map(candidates.get, bands, repeat(()))))
-    return neardup.best_cluster(sig, pool)
 
 
 def _reseed_stats(conn: sqlite3.Connection, index: str) -> None:
