@@ -22,6 +22,7 @@ compared with, in the same run:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import re
 import shutil
@@ -59,6 +60,12 @@ SITES = [f"site-{n:02d}" for n in range(30)]
 TERMS = ["代孕", "送养", "营养费", "包成功", "供卵", "出生证", "高薪", "肾源", "越南新娘", "抱养"]
 TARGETS = {"insert": 5_000.0, "queue_p95_ms": 50.0, "search_p95_ms": 300.0}
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def _page_hash(url: str) -> str:
+    """The evidence hash the crawler gives a post: its page body's SHA-256 (one page
+    per post here)."""
+    return hashlib.sha256(url.encode()).hexdigest()
 
 
 def _posts(n: int, *, total: int, offset: int = 0, seed: int = 20261123) -> list[ScoredPost]:
@@ -104,7 +111,7 @@ def _posts(n: int, *, total: int, offset: int = 0, seed: int = 20261123) -> list
         post = Post.model_construct(
             id=post_id_for(site, url), site=site, url=url, kind="thread", thread_id=None,
             title="", text=text, author=None, published_at=None, captured_at=captured,
-            content_hash=content_hash("", text), raw_hash=None, extra={},
+            content_hash=content_hash("", text), raw_hash=_page_hash(url), extra={},
         )  # fmt: skip
         scores = Scores.model_construct(
             score=score, label=label, flagged=flagged, categories=categories,

@@ -233,13 +233,16 @@ def test_a_version_4_file_keeps_its_clusters_and_counts_through_migrations_5_and
             UPDATE state_counts SET posts = posts + 1 WHERE state = NEW.state;
         END;
         DROP INDEX posts_score;
+        DROP INDEX posts_state_score;
+        CREATE INDEX posts_state_score ON posts (state, score DESC, id);
+        CREATE INDEX posts_raw_hash ON posts (raw_hash);
         DELETE FROM schema_migrations WHERE version >= 5;
         """
     )
     conn.close()
 
     store = SQLiteStore(path)
-    assert store.schema_version == len(MIGRATIONS) == 7
+    assert store.schema_version == len(MIGRATIONS) == 8
     first = make_post(1).post.id
     assert [sp.post.id for sp in store.cluster(first)] == [make_post(n).post.id for n in (1, 2, 3)]
     assert [sp.post.id for sp in store.queue(QueueFilter(cluster_id=first, states=[])).items] == [
@@ -256,6 +259,9 @@ def test_a_version_4_file_keeps_its_clusters_and_counts_through_migrations_5_and
     indexes = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
     assert "WHERE thread_id IS NOT NULL" in indexes["posts_thread"]
     assert "WHERE actor_id IS NOT NULL" in indexes["posts_actor"]
+    # Migration 8: no evidence-hash index; the state index leaves out unflagged posts.
+    assert "posts_raw_hash" not in indexes
+    assert "WHERE state != 'unflagged'" in indexes["posts_state_score"]
     actor = store.get(make_post(6).post.id).actor_id
     assert actor and [sp.post.id for sp in store.actor_posts(actor)] == [make_post(6).post.id]
 
@@ -271,6 +277,8 @@ def test_the_open_queue_is_served_by_its_partial_indexes(tmp_path: Path) -> None
         (QueueFilter(site="forum-a"), "posts_open_site"),
         (QueueFilter(site="forum-a", sort="time"), "posts_open_site_time"),
         (QueueFilter(states=[ClueState.CONFIRMED]), "posts_state_score"),
+        # Unflagged posts are most of a crawl: read in score order, kept by the filter.
+        (QueueFilter(states=[ClueState.UNFLAGGED]), "posts_score"),
     ):
         from index.sqlite import _SELECT, _queue_where
 
@@ -285,6 +293,13 @@ def test_the_open_queue_is_served_by_its_partial_indexes(tmp_path: Path) -> None
         )
         used = re.findall(r"INDEX (\w+)", plan)
         assert used == [index] and "TEMP B-TREE" not in plan, (flt, plan)
+    # Several flagged states: their posts come from the state index and are sorted.
+    where, _ = _queue_where(QueueFilter(states=[ClueState.DISMISSED, ClueState.CONFIRMED]))
+    plan = " ".join(
+        str(row[3])
+        for row in conn.execute(f"EXPLAIN QUERY PLAN {_SELECT} WHERE {' AND '.join(where)}")
+    )
+    assert re.findall(r"INDEX (\w+)", plan) == ["posts_state_score"], plan
 
 
 WRITER = textwrap.dedent(
