@@ -277,7 +277,8 @@ SEEDED_STATS: dict[str, str] = {
     "posts_actor": "1000000 5 2",
     "posts_first_seen": "1000000 2",
     "posts_dismissed": "50000 2",
-    "posts_score": "1000000 2 1",
+    "posts_score": "1000000 2 1 1",
+    "posts_time": "1000000 2 1 1",
 }
 MIGRATIONS.append(
     # 3: one site's open queue by time (measured at a million posts: 53 ms p95 without).
@@ -366,11 +367,18 @@ MIGRATIONS.append(
     # each per new post: at 310,000 posts a 1,000-post write dirtied 7,149 pages, 1,310
     # of them for the evidence hash and 1,120 for the state index. The evidence hash is
     # read only by the purge, which scans for it; the state index leaves out unflagged
-    # posts (88% of a crawl), which a queue reads through `posts_score`. 4,880 pages.
+    # posts (88% of a crawl), which a queue reads through `posts_score`, now with the
+    # state in it so that passing over flagged posts reads no rows. Every post by time
+    # (appended in capture order, nearly free) serves a queue by time over states other
+    # than the open ones (321 ms for the unflagged ones at 310,000 posts, now 1.2 ms).
+    # 4,968 pages.
     f"""
     DROP INDEX posts_raw_hash;
     DROP INDEX posts_state_score;
     CREATE INDEX posts_state_score ON posts (state, score DESC, id) WHERE {_FLAGGED_SQL};
+    DROP INDEX posts_score;
+    CREATE INDEX posts_score ON posts (score DESC, id, state);
+    CREATE INDEX posts_time ON posts (captured_at DESC, id, state);
     """
 )
 # Work a migration needs beyond its SQL, run in the same transaction after the scripts.
@@ -601,7 +609,8 @@ class SQLiteStore:
     def _stats_v8(self, conn: sqlite3.Connection) -> None:
         if _has_posts_stats(conn):
             conn.execute("DELETE FROM sqlite_stat1 WHERE idx = 'posts_raw_hash'")
-        _reseed_stats(conn, "posts_state_score")
+        for index in ("posts_state_score", "posts_score", "posts_time"):
+            _reseed_stats(conn, index)
 
     @property
     def schema_version(self) -> int:

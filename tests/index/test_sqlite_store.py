@@ -233,6 +233,7 @@ def test_a_version_4_file_keeps_its_clusters_and_counts_through_migrations_5_and
             UPDATE state_counts SET posts = posts + 1 WHERE state = NEW.state;
         END;
         DROP INDEX posts_score;
+        DROP INDEX posts_time;
         DROP INDEX posts_state_score;
         CREATE INDEX posts_state_score ON posts (state, score DESC, id);
         CREATE INDEX posts_raw_hash ON posts (raw_hash);
@@ -262,6 +263,7 @@ def test_a_version_4_file_keeps_its_clusters_and_counts_through_migrations_5_and
     # Migration 8: no evidence-hash index; the state index leaves out unflagged posts.
     assert "posts_raw_hash" not in indexes
     assert "WHERE state != 'unflagged'" in indexes["posts_state_score"]
+    assert "(captured_at DESC, id, state)" in indexes["posts_time"]
     actor = store.get(make_post(6).post.id).actor_id
     assert actor and [sp.post.id for sp in store.actor_posts(actor)] == [make_post(6).post.id]
 
@@ -279,6 +281,8 @@ def test_the_open_queue_is_served_by_its_partial_indexes(tmp_path: Path) -> None
         (QueueFilter(states=[ClueState.CONFIRMED]), "posts_state_score"),
         # Unflagged posts are most of a crawl: read in score order, kept by the filter.
         (QueueFilter(states=[ClueState.UNFLAGGED]), "posts_score"),
+        (QueueFilter(states=[ClueState.UNFLAGGED], sort="time"), "posts_time"),
+        (QueueFilter(states=list(ClueState), sort="time"), "posts_time"),
     ):
         from index.sqlite import _SELECT, _queue_where
 
@@ -287,7 +291,8 @@ def test_the_open_queue_is_served_by_its_partial_indexes(tmp_path: Path) -> None
         plan = " ".join(
             str(row[3])
             for row in conn.execute(
-                f"EXPLAIN QUERY PLAN {_SELECT} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT 51",
+                f"EXPLAIN QUERY PLAN {_SELECT} WHERE {' AND '.join(where) or 1} "
+                f"ORDER BY {order} LIMIT 51",
                 params,
             )
         )
