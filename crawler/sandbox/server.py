@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
@@ -92,14 +94,23 @@ class RequestLog:
 
 
 class SandboxApp:
-    """Routes a request to the first site that serves its path."""
+    """Routes a request to the first site that serves its path.
+
+    While `pages_open` is clear, every request but `/robots.txt` waits for it (at
+    most `HOLD_SECONDS`): a test holds the pages until all its crawlers are up.
+    """
+
+    HOLD_SECONDS = 120.0
 
     def __init__(self, sites: list[Site]) -> None:
         self.sites = sites
+        self.pages_open = threading.Event()
+        self.pages_open.set()
 
     def handle(self, request: Request) -> Response:
         if request.path == "/robots.txt":
             return Response.text(ROBOTS_TXT)
+        self.pages_open.wait(self.HOLD_SECONDS)
         if request.path in ("/", ""):
             items = "".join(
                 f'<li><a href="{href}">{esc(name)}</a></li>' for href, name in HOME_LINKS
@@ -203,9 +214,8 @@ class Sandbox:
         ]
         if bench_threads:
             sites.append(BenchSite(threads=bench_threads))
-        handler: type[_Handler] = type(
-            "Handler", (_Handler,), {"app": SandboxApp(sites), "log": self._log}
-        )
+        self.app = SandboxApp(sites)
+        handler: type[_Handler] = type("Handler", (_Handler,), {"app": self.app, "log": self._log})
         self.server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.server.daemon_threads = True
         handler.base = self.url
@@ -228,6 +238,17 @@ class Sandbox:
     def clear_requests(self) -> None:
         if self._log is not None:
             self._log.clear()
+
+    @contextmanager
+    def pages_held(self) -> Iterator[None]:
+        """Every page but `/robots.txt` waits until the block ends (or
+        `SandboxApp.HOLD_SECONDS` pass): crawlers started inside it all get going
+        before any of them can finish."""
+        self.app.pages_open.clear()
+        try:
+            yield
+        finally:
+            self.app.pages_open.set()
 
     @property
     def edition(self) -> int:

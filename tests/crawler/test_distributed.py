@@ -67,9 +67,17 @@ def _stored(tmp_path: Path) -> list[str]:
 def test_two_processes_share_one_crawl_and_store_every_post_once(
     tmp_path: Path, sandbox: Sandbox, redis_url: str
 ) -> None:
-    # Slow enough that the crawl outlasts the second process's start-up (model loading).
     env = _setup(tmp_path, sandbox, redis_url, delay=0.2)
-    first, second = _crawler(tmp_path, env), _crawler(tmp_path, env)
+    sandbox.clear_requests()
+    # Pages wait until both processes have asked for robots.txt, so that neither can
+    # finish the crawl while the other is still loading its model.
+    with sandbox.pages_held():
+        first, second = _crawler(tmp_path, env), _crawler(tmp_path, env)
+        deadline = time.monotonic() + 120
+        while sum(hit.target == "/robots.txt" for hit in sandbox.requests) < 2:
+            assert time.monotonic() < deadline, "the crawlers did not start"
+            assert first.poll() is None and second.poll() is None, "a crawler stopped"
+            time.sleep(0.05)
     outputs = [p.communicate(timeout=300) for p in (first, second)]
     for process, (_out, err) in zip((first, second), outputs, strict=True):
         assert process.returncode == 0, err[-3000:]
