@@ -234,6 +234,7 @@ def test_a_version_4_file_keeps_its_clusters_and_counts_through_migrations_5_and
         END;
         DROP INDEX posts_score;
         DROP INDEX posts_time;
+        DROP INDEX posts_assignee;
         DROP INDEX posts_state_score;
         CREATE INDEX posts_state_score ON posts (state, score DESC, id);
         CREATE INDEX posts_raw_hash ON posts (raw_hash);
@@ -283,6 +284,7 @@ def test_the_open_queue_is_served_by_its_partial_indexes(tmp_path: Path) -> None
         (QueueFilter(states=[ClueState.UNFLAGGED]), "posts_score"),
         (QueueFilter(states=[ClueState.UNFLAGGED], sort="time"), "posts_time"),
         (QueueFilter(states=list(ClueState), sort="time"), "posts_time"),
+        (QueueFilter(states=list(ClueState), assignee="analyst-1"), "posts_assignee"),
     ):
         from index.sqlite import _SELECT, _queue_where
 
