@@ -35,7 +35,7 @@ from classifier.linear import LinearModel
 from classifier.model import ModelMeta, TextClassifier, model_input
 from classifier.scorer import Scored, Scorer, fuse_all
 from classifier.tokenizer import build_vocab, make_tokenizer
-from cluewatch.errors import ModelLoadError, TrainingDataError
+from cluewatch.errors import ConfigError, ModelLoadError, TrainingDataError
 from cluewatch.taxonomy import CATEGORIES
 from lexicon import Matcher, load_data
 
@@ -65,6 +65,15 @@ class TrainConfig:
     # through evasions it has not seen in that post.
     augment: float = 0.3
     balance: bool = True
+    # The class-balancing weight of a category's positives in the transformer's
+    # loss: (negatives / positives) ** pos_weight_power (0.5, the square root).
+    pos_weight_power: float = 0.5
+    # Loss weight of a benign training post relative to a clue, in both the
+    # transformer's loss and the linear model's fit: hard negatives (benign
+    # posts sharing a clue's words: every negative_kind but ordinary) and
+    # ordinary chatter. Weights are scaled to a mean of 1 over the training set.
+    hard_negative_weight: float = 1.0
+    ordinary_weight: float = 1.0
     # Masked-character pre-training epochs on the training texts before fine-tuning.
     pretrain_epochs: int = 6
     # Transformers trained with different seeds whose probabilities are averaged.
@@ -75,6 +84,39 @@ class TrainConfig:
     # model on both: the shipped model learns from 15% more families.
     refit: bool = True
     name: str = "cluewatch-charbert"
+
+
+def sample_weights(examples: Sequence[Example], config: TrainConfig) -> np.ndarray:
+    """Per-example loss weights (`hard_negative_weight`, `ordinary_weight`), mean 1."""
+    weights = np.array(
+        [
+            config.hard_negative_weight
+            if ex.is_hard_negative
+            else config.ordinary_weight
+            if not ex.is_clue
+            else 1.0
+            for ex in examples
+        ],
+        dtype=np.float64,
+    )
+    if config.hard_negative_weight <= 0 or config.ordinary_weight <= 0:
+        raise ConfigError(
+            "TrainConfig: hard_negative_weight and ordinary_weight must be positive "
+            f"(got {config.hard_negative_weight} and {config.ordinary_weight})"
+        )
+    return weights / weights.mean() if len(weights) else weights
+
+
+def weighted_loss(logits: Any, targets: Any, weights: Any, pos_weight: Any | None) -> Any:
+    """Binary cross-entropy per category (positives weighed by `pos_weight`), averaged per
+    post, each post's times its weight, averaged over the batch. With weights of 1 it is
+    `BCEWithLogitsLoss(pos_weight=pos_weight)`."""
+    import torch
+
+    per_category = torch.nn.functional.binary_cross_entropy_with_logits(
+        logits, targets, pos_weight=pos_weight, reduction="none"
+    )
+    return (per_category.mean(dim=1) * weights).mean()
 
 
 def _set_seed(seed: int) -> None:
@@ -238,8 +280,12 @@ def _fine_tune(
     # Positives of each category are few among many benign posts; without a
     # weight, training from scratch can sit for epochs predicting "none".
     positives = y_train.sum(dim=0).clamp(min=1.0)
-    pos_weight = ((len(y_train) - positives) / positives).sqrt() if config.balance else None
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    pos_weight = (
+        ((len(y_train) - positives) / positives) ** config.pos_weight_power
+        if config.balance
+        else None
+    )
+    weights = torch.tensor(sample_weights(train, config), dtype=torch.float32)
     best_f1, best_state, best_epoch = -1.0, None, epochs
     for epoch in range(1, epochs + 1):
         model.train()
@@ -265,7 +311,7 @@ def _fine_tune(
                 return_tensors="pt",
             )
             logits = model(**enc).logits
-            loss = loss_fn(logits, y_train[batch])
+            loss = weighted_loss(logits, y_train[batch], weights[batch], pos_weight)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -373,7 +419,9 @@ def train(
     def fit_linear(train_set: Sequence[Example]) -> None:
         progress("linear n-gram model")
         texts = [ex.scored_text for ex in train_set]
-        LinearModel.fit(texts, label_matrix(train_set)).save(out_dir)
+        LinearModel.fit(
+            texts, label_matrix(train_set), sample_weight=sample_weights(train_set, config)
+        ).save(out_dir)
 
     best_epochs = fit_members(splits.train, None)
     tokenizer.save_pretrained(str(out_dir))
