@@ -74,6 +74,11 @@ class TrainConfig:
     # ordinary chatter. Weights are scaled to a mean of 1 over the training set.
     hard_negative_weight: float = 1.0
     ordinary_weight: float = 1.0
+    # Hard-negative mining: after each epoch, the benign training posts the
+    # transformer flags (some category at 0.5 or more) weigh this many times
+    # their weight in the next epoch (1: off). Costs a prediction pass over
+    # the benign training posts per epoch.
+    mining_weight: float = 1.0
     # Masked-character pre-training epochs on the training texts before fine-tuning.
     pretrain_epochs: int = 6
     # Transformers trained with different seeds whose probabilities are averaged.
@@ -105,6 +110,17 @@ def sample_weights(examples: Sequence[Example], config: TrainConfig) -> np.ndarr
             f"(got {config.hard_negative_weight} and {config.ordinary_weight})"
         )
     return weights / weights.mean() if len(weights) else weights
+
+
+def mined_weights(
+    weights: np.ndarray, benign_rows: Sequence[int], benign_probs: np.ndarray, factor: float
+) -> np.ndarray:
+    """`weights` with the benign posts flagged at 0.5 (`benign_probs`, one row per
+    `benign_rows` entry) multiplied by `factor`, scaled back to mean 1."""
+    mined = weights.copy()
+    flagged = np.asarray(benign_rows)[(benign_probs >= 0.5).any(axis=1)]
+    mined[flagged] *= factor
+    return mined / mined.mean()
 
 
 def weighted_loss(logits: Any, targets: Any, weights: Any, pos_weight: Any | None) -> Any:
@@ -285,7 +301,9 @@ def _fine_tune(
         if config.balance
         else None
     )
-    weights = torch.tensor(sample_weights(train, config), dtype=torch.float32)
+    base_weights = sample_weights(train, config)
+    weights = torch.tensor(base_weights, dtype=torch.float32)
+    benign_rows = [i for i, ex in enumerate(train) if not ex.is_clue]
     best_f1, best_state, best_epoch = -1.0, None, epochs
     for epoch in range(1, epochs + 1):
         model.train()
@@ -319,6 +337,11 @@ def _fine_tune(
             scheduler.step()
             total += float(loss.detach())
         loss = f"{label}epoch {epoch}: loss {total / max(1, len(batches)):.4f}"
+        if config.mining_weight != 1.0 and benign_rows and epoch < epochs:
+            probs = _predict(model, tokenizer, [train_texts[i] for i in benign_rows], max_length)
+            mined = mined_weights(base_weights, benign_rows, probs, config.mining_weight)
+            weights = torch.tensor(mined, dtype=torch.float32)
+            loss += f", {int((probs >= 0.5).any(axis=1).sum())} benign posts mined"
         if validation is None:
             progress(loss)
             continue

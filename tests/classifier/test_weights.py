@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from classifier.corpus import DEFAULT_CORPUS, Example, load_corpus
 from classifier.evaluate import label_matrix
 from classifier.linear import LinearModel
-from classifier.train import TrainConfig, sample_weights, weighted_loss
+from classifier.train import TrainConfig, mined_weights, sample_weights, weighted_loss
 from cluewatch.errors import ConfigError
 from cluewatch.taxonomy import CATEGORIES
 
@@ -89,3 +91,36 @@ def test_weighting_hard_negatives_lowers_the_linear_models_scores_on_them() -> N
     plain, weighted = scores(1.0), scores(3.0)
     assert weighted[hard].mean() < plain[hard].mean()
     assert (weighted[clue] >= 0.5).mean() > 0.9  # the adverts are still found
+
+
+def test_mining_multiplies_the_weight_of_the_benign_posts_the_model_flags() -> None:
+    weights = sample_weights(MIXED, TrainConfig(hard_negative_weight=2.0))
+    benign_rows = [1, 2, 3]
+    probs = np.array([[0.9, 0.1], [0.2, 0.3], [0.1, 0.5]])  # rows 1 and 3 flagged
+    mined = mined_weights(weights, benign_rows, probs, 3.0)
+    assert mined.mean() == pytest.approx(1.0)
+    np.testing.assert_allclose(mined / mined[0], [1.0, 6.0, 1.0, 3.0])
+
+
+def test_training_with_weights_and_mining_reports_the_mined_posts(tmp_path: Path) -> None:
+    from classifier.train import train
+    from tests.classifier.test_train import _small_corpus
+
+    config = TrainConfig(
+        hidden_size=32,
+        layers=1,
+        heads=2,
+        intermediate_size=64,
+        epochs=2,
+        pretrain_epochs=0,
+        refit=False,
+        hard_negative_weight=2.0,
+        ordinary_weight=1.5,
+        mining_weight=3.0,
+    )
+    lines: list[str] = []
+    corpus = _small_corpus(tmp_path / "corpus.jsonl", families_per_file=6, per_family=4)
+    train(data=[corpus], out_dir=tmp_path / "m", config=config, progress=lines.append)
+    [first] = [line for line in lines if line.startswith("epoch 1:")]
+    assert "benign posts mined" in first
+    assert not any("mined" in line for line in lines if line.startswith("epoch 2:"))
