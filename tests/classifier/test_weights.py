@@ -27,8 +27,14 @@ MIXED = [
 ]
 
 
-def test_default_weights_are_all_one() -> None:
-    np.testing.assert_allclose(sample_weights(MIXED, TrainConfig()), [1.0, 1.0, 1.0, 1.0])
+def test_by_default_every_benign_post_weighs_twice_a_clue() -> None:
+    weights = sample_weights(MIXED, TrainConfig())
+    np.testing.assert_allclose(weights / weights[0], [1.0, 2.0, 2.0, 2.0])
+
+
+def test_weights_of_one_weigh_every_post_the_same() -> None:
+    config = TrainConfig(hard_negative_weight=1.0, ordinary_weight=1.0)
+    np.testing.assert_allclose(sample_weights(MIXED, config), [1.0, 1.0, 1.0, 1.0])
 
 
 def test_hard_negatives_and_ordinary_posts_weigh_as_configured_with_mean_one() -> None:
@@ -84,7 +90,7 @@ def test_weighting_hard_negatives_lowers_the_linear_models_scores_on_them() -> N
     column = CATEGORIES.index("surrogacy")
 
     def scores(weight: float) -> np.ndarray:
-        config = TrainConfig(hard_negative_weight=weight)
+        config = TrainConfig(hard_negative_weight=weight, ordinary_weight=1.0)
         model = LinearModel.fit(texts, y, sample_weight=sample_weights(examples, config))
         return model.predict(texts)[:, column]
 
