@@ -100,7 +100,7 @@ def test_weighting_hard_negatives_lowers_the_linear_models_scores_on_them() -> N
 
 
 def test_mining_multiplies_the_weight_of_the_benign_posts_the_model_flags() -> None:
-    weights = sample_weights(MIXED, TrainConfig(hard_negative_weight=2.0))
+    weights = sample_weights(MIXED, TrainConfig(hard_negative_weight=2.0, ordinary_weight=1.0))
     benign_rows = [1, 2, 3]
     probs = np.array([[0.9, 0.1], [0.2, 0.3], [0.1, 0.5]])  # rows 1 and 3 flagged
     mined = mined_weights(weights, benign_rows, probs, 3.0)
