@@ -41,6 +41,11 @@ class Example:
     def is_clue(self) -> bool:
         return bool(self.labels)
 
+    @property
+    def is_hard_negative(self) -> bool:
+        """A benign post of a kind that shares a clue's words (every kind but ordinary chatter)."""
+        return not self.labels and self.negative_kind not in (None, "", "ordinary")
+
 
 def load_corpus(paths: Iterable[Path]) -> list[Example]:
     """Read JSONL files (or directories of them); raise on the first bad line with file:line."""

@@ -114,7 +114,7 @@ def _table(rows: list[tuple[object, ...]], header: tuple[str, ...]) -> list[str]
 def render(examples: list[Example]) -> str:
     splits = split(examples)
     benign = [ex for ex in examples if not ex.labels]
-    hard = [ex for ex in benign if ex.negative_kind not in (None, "", "ordinary")]
+    hard = [ex for ex in benign if ex.is_hard_negative]
     lengths = np.array([len(ex.text) for ex in examples])
     families = Counter(ex.family for ex in examples)
     out = [

@@ -82,8 +82,7 @@ def metrics(
     fp = int((~clue_true & clue_pred).sum())
     fn = int((clue_true & ~clue_pred).sum())
     p, r, f = _prf(tp, fp, fn)
-    hard = np.array([ex.negative_kind not in (None, "", "ordinary") for ex in examples])
-    hard_neg = hard & ~clue_true
+    hard_neg = np.array([ex.is_hard_negative for ex in examples], dtype=bool)
     benign = ~clue_true
     return {
         "threshold": (

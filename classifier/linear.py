@@ -84,7 +84,15 @@ class LinearModel:
         return (1.0 / (1.0 + np.exp(-self.logits(texts)))).astype(np.float32)
 
     @classmethod
-    def fit(cls, texts: Sequence[str], y: npt.NDArray[np.int8], *, c: float = 8.0) -> LinearModel:
+    def fit(
+        cls,
+        texts: Sequence[str],
+        y: npt.NDArray[np.int8],
+        *,
+        c: float = 8.0,
+        sample_weight: npt.NDArray[np.float64] | None = None,
+    ) -> LinearModel:
+        """Fit on raw post texts; `sample_weight` weighs each post's loss (default: all 1)."""
         from sklearn.linear_model import LogisticRegression
 
         counts = _vectorizer().transform(texts)
@@ -98,7 +106,7 @@ class LinearModel:
                 model.intercept[index] = 8.0 if target[0] else -8.0
                 continue
             lr = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=200)
-            lr.fit(x, target)
+            lr.fit(x, target, sample_weight=sample_weight)
             model.coef[:, index] = lr.coef_[0]
             model.intercept[index] = lr.intercept_[0]
         return model
