@@ -509,7 +509,7 @@ class Choices:
 
 
 def _scorer(model_dir: Path, lexicon: Matcher) -> Scorer:
-    """The directory's models, every post through the transformer, the v3 fusion."""
+    """The directory's models, every post through the transformer, the current fusion."""
     scorer = Scorer(
         lexicon,
         TextClassifier(model_dir),

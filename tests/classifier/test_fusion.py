@@ -1,5 +1,6 @@
-"""Fusion v4 (clue strength from both models, categories from the linear model, lexicon lifts),
-the secondary threshold, v2 and v3 still read."""
+"""Fusion v5 (v4: clue strength from both models, categories from the linear model,
+lexicon lifts; with the lexicon's negative context), the secondary threshold, v2 to v4
+still read."""
 
 from __future__ import annotations
 
@@ -9,9 +10,19 @@ import numpy as np
 
 from classifier.corpus import Example
 from classifier.evaluate import category_flags, metrics
-from classifier.fusion import FORMAT, FORMAT_V2, FORMAT_V3, Fusion, MatchCounts
+from classifier.fusion import (
+    CONTEXT_DAMPING,
+    FORMAT,
+    FORMAT_V2,
+    FORMAT_V3,
+    FORMAT_V4,
+    Fusion,
+    MatchCounts,
+    negative_context,
+)
 from classifier.train import choose_thresholds
 from cluewatch.taxonomy import CATEGORIES
+from lexicon import Matcher, load_data
 
 N = len(CATEGORIES)
 
@@ -53,6 +64,29 @@ def test_v4_takes_the_category_from_the_linear_model_at_both_models_strength() -
     counts = {CATEGORIES[0]: MatchCounts(strong=2)}
     lifted = Fusion().fuse(model, linear, counts, lure=True)
     assert int(np.argmax(lifted)) == 0
+
+
+def test_v5_lowers_every_category_of_a_post_in_a_term_s_negative_context() -> None:
+    model, linear = _probs(0.9), [0.3, 0.6, *([0.01] * (N - 2))]
+    counts = {CATEGORIES[1]: MatchCounts(weak=1)}
+    plain = Fusion().fuse(model, linear, counts, lure=False)
+    damped = Fusion().fuse(model, linear, counts, lure=False, negative=True)
+    for before, after in zip(plain, damped, strict=True):
+        z = math.log(before / (1 - before)) - CONTEXT_DAMPING
+        assert math.isclose(after, 1 / (1 + math.exp(-z)), rel_tol=1e-6)
+    assert int(np.argmax(damped)) == int(np.argmax(plain))  # the category stays
+    assert plain[1] >= 0.5 > damped[1]
+    # A v4 model directory scores as it was written.
+    v4 = Fusion(format=FORMAT_V4)
+    assert v4.fuse(model, linear, counts, lure=False, negative=True) == plain
+
+
+def test_the_negative_context_is_a_match_the_lexicon_suppressed_for_an_unless_word() -> None:
+    matcher = Matcher(load_data())
+    notice = matcher.analyze("警方提醒：网上有人以办理出生证明为名诈骗，切勿轻信")
+    offer = matcher.analyze("出生证明可办理，全国可做，加微信 fake_wx_001")
+    assert negative_context(notice) and any(w.reason == "unless" for w in notice.suppressed_why)
+    assert not negative_context(offer) and offer.matches
 
 
 def test_v4_flags_a_post_exactly_when_v3_does() -> None:
