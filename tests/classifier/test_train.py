@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from classifier.corpus import DEFAULT_CORPUS
 from tests.conftest import run_cli
+
+if TYPE_CHECKING:
+    from classifier.train import TrainConfig
 
 FILES = ("surrogacy.jsonl", "illegal_adoption.jsonl", "hard_negatives.jsonl", "ordinary.jsonl")
 
@@ -28,6 +31,13 @@ def _small_corpus(path: Path, families_per_file: int = 8, per_family: int = 5) -
                 lines.append(line)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def tiny_config(**fields: Any) -> TrainConfig:
+    """A transformer small enough to train in seconds, with `fields` set."""
+    from classifier.train import TrainConfig
+
+    return TrainConfig(hidden_size=32, layers=1, heads=2, intermediate_size=64, **fields)
 
 
 def _tiny_checkpoint(directory: Path, corpus: Path) -> Path:
@@ -177,19 +187,11 @@ def test_base_model_without_config_is_refused(tmp_path: Path) -> None:
 def tiny_ensemble(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any, list[str]]:
     """A two-member model trained from scratch (with pre-training) on a small corpus:
     its directory, metadata and progress lines."""
-    from classifier.train import TrainConfig, train
+    from classifier.train import train
 
     root = tmp_path_factory.mktemp("ensemble")
     corpus = _small_corpus(root / "corpus.jsonl")
-    config = TrainConfig(
-        hidden_size=32,
-        layers=1,
-        heads=2,
-        intermediate_size=64,
-        epochs=1,
-        pretrain_epochs=1,
-        members=2,
-    )
+    config = tiny_config(epochs=1, pretrain_epochs=1, members=2)
     lines: list[str] = []
     meta = train(data=[corpus], out_dir=root / "m", config=config, progress=lines.append)
     return root / "m", meta, lines

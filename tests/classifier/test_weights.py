@@ -110,13 +110,9 @@ def test_mining_multiplies_the_weight_of_the_benign_posts_the_model_flags() -> N
 
 def test_training_with_weights_and_mining_reports_the_mined_posts(tmp_path: Path) -> None:
     from classifier.train import train
-    from tests.classifier.test_train import _small_corpus
+    from tests.classifier.test_train import _small_corpus, tiny_config
 
-    config = TrainConfig(
-        hidden_size=32,
-        layers=1,
-        heads=2,
-        intermediate_size=64,
+    config = tiny_config(
         epochs=2,
         pretrain_epochs=0,
         refit=False,
