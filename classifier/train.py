@@ -97,6 +97,11 @@ class TrainConfig:
 
 def sample_weights(examples: Sequence[Example], config: TrainConfig) -> np.ndarray:
     """Per-example loss weights (`hard_negative_weight`, `ordinary_weight`), mean 1."""
+    if config.hard_negative_weight <= 0 or config.ordinary_weight <= 0:
+        raise ConfigError(
+            "TrainConfig: hard_negative_weight and ordinary_weight must be positive "
+            f"(got {config.hard_negative_weight} and {config.ordinary_weight})"
+        )
     weights = np.array(
         [
             config.hard_negative_weight
@@ -108,11 +113,6 @@ def sample_weights(examples: Sequence[Example], config: TrainConfig) -> np.ndarr
         ],
         dtype=np.float64,
     )
-    if config.hard_negative_weight <= 0 or config.ordinary_weight <= 0:
-        raise ConfigError(
-            "TrainConfig: hard_negative_weight and ordinary_weight must be positive "
-            f"(got {config.hard_negative_weight} and {config.ordinary_weight})"
-        )
     return weights / weights.mean() if len(weights) else weights
 
 
@@ -308,6 +308,7 @@ def _fine_tune(
     base_weights = sample_weights(train, config)
     weights = torch.tensor(base_weights, dtype=torch.float32)
     benign_rows = [i for i, ex in enumerate(train) if not ex.is_clue]
+    val_texts = [model_input(ex.scored_text) for ex in validation or ()]
     best_f1, best_state, best_epoch = -1.0, None, epochs
     for epoch in range(1, epochs + 1):
         model.train()
@@ -349,7 +350,6 @@ def _fine_tune(
         if validation is None:
             progress(loss)
             continue
-        val_texts = [model_input(ex.scored_text) for ex in validation]
         val_probs = _predict(model, tokenizer, val_texts, max_length)
         val = metrics(validation, val_probs.astype(np.float64), 0.5)
         progress(
@@ -466,10 +466,11 @@ def train(
     meta.metrics = {"best_epoch": best_epochs, "threads": torch.get_num_threads()}
     meta.write(out_dir)
     chosen = None
+    lexicon = Matcher(load_data())
     if config.refit:
         # Thresholds and the cascade floor are chosen on the selection models,
         # which never saw the validation families; the refit models keep them.
-        chosen = choose_on_validation(out_dir, splits, config, progress)
+        chosen = choose_on_validation(_scorer(out_dir, lexicon), splits, config, progress)
         refit_set = [*splits.train, *splits.validation]
         progress(f"refit on training + validation families: {len(refit_set)} examples")
         fit_members(refit_set, best_epochs)
@@ -482,7 +483,12 @@ def train(
     meta.metrics["train_seconds"] = round(time.monotonic() - started)
     meta.write(out_dir)
     return fit_fusion_stage(
-        out_dir, examples=examples, config=config, progress=progress, chosen=chosen
+        out_dir,
+        examples=examples,
+        config=config,
+        progress=progress,
+        chosen=chosen,
+        lexicon=lexicon,
     )
 
 
@@ -521,13 +527,13 @@ def _scorer(model_dir: Path, lexicon: Matcher) -> Scorer:
 
 
 def choose_on_validation(
-    model_dir: Path,
+    scorer: Scorer,
     splits: Splits,
     config: TrainConfig,
     progress: Callable[[str], None] = log.info,
 ) -> Choices:
-    """Thresholds and the cascade floor of the models in `model_dir`, chosen on validation families."""
-    scorer = _scorer(model_dir, Matcher(load_data()))
+    """Thresholds and the cascade floor of `scorer`'s models (`_scorer`), chosen on
+    validation families."""
     validation = scorer.compute([ex.scored_text for ex in splits.validation])
     thresholds = choose_thresholds(
         validation.fused, splits.validation, scorer.fusion, config.target_precision
@@ -547,6 +553,7 @@ def fit_fusion_stage(
     config: TrainConfig | None = None,
     progress: Callable[[str], None] = log.info,
     chosen: Choices | None = None,
+    lexicon: Matcher | None = None,
 ) -> ModelMeta:
     """Set fusion, thresholds and the cascade floor of a trained model directory; evaluate.
 
@@ -562,7 +569,8 @@ def fit_fusion_stage(
     examples = list(examples) if examples is not None else load_corpus(data)
     splits = split(examples)
     meta = ModelMeta.read(model_dir)
-    lexicon = Matcher(load_data())
+    lexicon = lexicon or Matcher(load_data())
+    scorer = _scorer(model_dir, lexicon)
     refit = meta.metrics.get("refit")
     if chosen is None and refit:
         chosen = Choices(
@@ -572,8 +580,7 @@ def fit_fusion_stage(
         )
         progress("refit model: thresholds and cascade floor kept from its selection models")
     if chosen is None:
-        chosen = choose_on_validation(model_dir, splits, config, progress)
-    scorer = _scorer(model_dir, lexicon)
+        chosen = choose_on_validation(scorer, splits, config, progress)
     scorer.thresholds = np.array([chosen.thresholds[c] for c in CATEGORIES])
     scorer.cascade_floor = chosen.cascade_floor
     scorer.cascade = True
