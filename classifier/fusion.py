@@ -26,7 +26,7 @@ linear model) and the linear model which category (macro F1 0.807 against
 0.754); v3 averaged both everywhere (macro F1 0.808), v4 reached 0.853 at the
 same clue F1 (0.935) and hard-negative FPR (decision 6 in docs/decisions).
 
-Format `cluewatch.fusion.v5` (the default) is v4 with the lexicon's negative
+Format `cluewatch.fusion.v5` is v4 with the lexicon's negative
 context: when the lexicon suppressed a match because one of the term's
 `unless` words stood near it (police and court words, warnings, reissue
 and registration procedure, pets ...), every category's score is lowered
@@ -37,6 +37,13 @@ selection models (seeds 1 and 2, trained on the training families only):
 d = 1.5 took the hard-negative FPR from 0.044 / 0.055 to 0.030 / 0.039 at
 clue F1 0.945 / 0.944 (0.943 / 0.941 without), recall 0.2 / 0.3 points
 lower; d = 2 gave the same, d = 3 lost recall (decision 8).
+
+Format `cluewatch.fusion.v6` (the default) reads the whole post's notice
+as well: a post holding one of the lexicon's notice words anywhere (警方,
+犯罪, 拐卖, 谨防 ...: a report or a warning about the crime, `notice` in
+`lexicon/data/guards.yaml`) is lowered by the same damping as a suppressed
+match, whether or not a term stood near the word or matched at all
+(decision 9).
 
 The weights are set, not fitted: the two models' probabilities averaged,
 and a small lift per lexicon match (the models read the jargon already; the lexicon
@@ -60,7 +67,9 @@ from typing import Any
 
 from cluewatch.taxonomy import CATEGORIES
 
-FORMAT = "cluewatch.fusion.v5"
+FORMAT = "cluewatch.fusion.v6"
+# v6 without the post's notice words (read for model directories written before v6).
+FORMAT_V5 = "cluewatch.fusion.v5"
 # v5 without the negative context (read for model directories written before v5).
 FORMAT_V4 = "cluewatch.fusion.v4"
 # Every category from both models' mean (read for model directories written before v4).
@@ -78,7 +87,7 @@ DEFAULT_PARAMS: dict[str, float] = {
     "bias": 0.0,
 }
 # Logit taken off every category of a post whose lexicon match was suppressed by the
-# term's negative context (format v5).
+# term's negative context (format v5), or that holds a notice word (v6).
 CONTEXT_DAMPING = 1.5
 # A category other than a post's strongest is flagged only from this score.
 SECONDARY_THRESHOLD = 0.7
@@ -109,9 +118,11 @@ def evidence(analysis: Any) -> tuple[dict[str, MatchCounts], bool]:
     return counts, lure
 
 
-def negative_context(analysis: Any) -> bool:
+def negative_context(analysis: Any, *, notice: bool = True) -> bool:
     """Whether the lexicon suppressed a match of `analysis` for a word of the term's
-    negative context (`unless`)."""
+    negative context (`unless`), or (with `notice`) found a notice word in the post."""
+    if notice and analysis.notice:
+        return True
     return any(why.reason == "unless" for why in analysis.suppressed_why)
 
 
@@ -164,8 +175,8 @@ class Fusion:
         lure: bool,
         negative: bool = False,
     ) -> list[float]:
-        """Category scores; `negative`: the lexicon found the negative context of a
-        term (`negative_context`), read by format v5."""
+        """Category scores; `negative`: the lexicon found the negative context of the
+        post (`Fusion.negative`), read by formats v5 and v6."""
         out: list[float] = []
         shares: list[float] = []
         for index, category in enumerate(CATEGORIES):
@@ -177,15 +188,21 @@ class Fusion:
             )
             linear = float(linear_probs[index])
             out.append(_sigmoid(self._models_logit(w, float(model_probs[index]), linear) + lift))
-            if self.format in (FORMAT, FORMAT_V4):
+            if self.format in (FORMAT, FORMAT_V5, FORMAT_V4):
                 shares.append(_sigmoid(_logit(linear) + lift))
         if not shares:
             return out
         strength, top = max(out), max(shares)
         fused = [strength * share / top for share in shares]
-        if negative and self.format == FORMAT:
+        if negative and self.format in (FORMAT, FORMAT_V5):
             return [_sigmoid(_logit(p) - CONTEXT_DAMPING) for p in fused]
         return fused
+
+    def negative(self, analysis: Any) -> bool:
+        """The negative context this fusion's format reads (`fuse`'s `negative`)."""
+        if self.format == FORMAT:
+            return negative_context(analysis)
+        return self.format == FORMAT_V5 and negative_context(analysis, notice=False)
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from classifier.evaluate import category_flags
-from classifier.fusion import Fusion, evidence, negative_context
+from classifier.fusion import Fusion, evidence
 from classifier.linear import LINEAR_FILE, LinearModel
 from classifier.model import TextClassifier
 from cluewatch.taxonomy import BENIGN, CATEGORIES
@@ -80,7 +80,7 @@ def fuse_all(
     fused = np.zeros((len(analyses), len(CATEGORIES)), dtype=np.float64)
     for row, analysis in enumerate(analyses):
         counts, lure = evidence(analysis)
-        fused[row] = fusion.fuse(model[row], linear[row], counts, lure, negative_context(analysis))
+        fused[row] = fusion.fuse(model[row], linear[row], counts, lure, fusion.negative(analysis))
     return fused
 
 

@@ -97,6 +97,9 @@ class LexiconData:
     guards: tuple[Guard, ...] = ()
     # Words near which pinyin initials (DY) are read as something else (抖音 in 直播).
     initials_unless: tuple[str, ...] = ()
+    # Words that make a whole post a report or warning about the crime (police,
+    # courts, rescue, anti-fraud advice), wherever they stand in it.
+    notice: tuple[str, ...] = ()
 
     def active_terms(self) -> list[Term]:
         return [t for t in self.terms if not t.disabled]
@@ -203,11 +206,11 @@ def _load_lures(path: Path) -> list[Lure]:
     return lures
 
 
-def _load_guards(path: Path) -> tuple[list[Guard], list[str]]:
+def _load_guards(path: Path) -> tuple[list[Guard], list[str], list[str]]:
     doc = _read_yaml(path)
     if not isinstance(doc, dict):
         raise LexiconDataError(f"{path}: line 1: expected a mapping with 'guards'")
-    unknown = set(doc) - {"guards", "initials_unless", "__line__"}
+    unknown = set(doc) - {"guards", "initials_unless", "notice", "__line__"}
     if unknown:
         raise LexiconDataError(f"{path}: unknown top-level keys {sorted(unknown)}")
     guards: list[Guard] = []
@@ -230,10 +233,13 @@ def _load_guards(path: Path) -> tuple[list[Guard], list[str]]:
                 "and/or starts_with with preceded_by"
             )
         guards.append(guard)
-    words = doc.get("initials_unless") or []
-    if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
-        raise LexiconDataError(f"{path}: 'initials_unless' must be a list of words")
-    return guards, words
+    lists: list[list[str]] = []
+    for key in ("initials_unless", "notice"):
+        words = doc.get(key) or []
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise LexiconDataError(f"{path}: {key!r} must be a list of words")
+        lists.append(words)
+    return guards, lists[0], lists[1]
 
 
 def load_data(directories: Iterable[Path] = (SHIPPED_DIR,)) -> LexiconData:
@@ -242,6 +248,7 @@ def load_data(directories: Iterable[Path] = (SHIPPED_DIR,)) -> LexiconData:
     lures: dict[tuple[str, str], Lure] = {}
     guards: list[Guard] = []
     initials_unless: list[str] = []
+    notice: list[str] = []
     files: list[Path] = []
     for directory in directories:
         if not directory.is_dir():
@@ -253,9 +260,10 @@ def load_data(directories: Iterable[Path] = (SHIPPED_DIR,)) -> LexiconData:
                     lures[(lure.kind, lure.term)] = lure
                 continue
             if path.stem == "guards":
-                more, words = _load_guards(path)
+                more, words, notice_words = _load_guards(path)
                 guards.extend(more)
                 initials_unless.extend(words)
+                notice.extend(notice_words)
                 continue
             for term in _load_category_file(path):
                 by_key[(term.category, term.term)] = term
@@ -275,4 +283,5 @@ def load_data(directories: Iterable[Path] = (SHIPPED_DIR,)) -> LexiconData:
         files=tuple(files),
         guards=tuple(guards),
         initials_unless=tuple(dict.fromkeys(initials_unless)),
+        notice=tuple(dict.fromkeys(notice)),
     )

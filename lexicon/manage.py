@@ -152,6 +152,8 @@ def analyze_text(data: LexiconData, text: str, matcher: Matcher | None = None) -
             }
             for m, why in zip(analysis.suppressed, analysis.suppressed_why, strict=True)
         ],
+        # Notice words (a report or warning about the crime); scoring lowers such a post.
+        "notice": list(analysis.notice),
     }
 
 

@@ -95,11 +95,14 @@ class Analysis:
     suppressed: list[TermMatch] = field(default_factory=list)
     # Why each suppressed match was ignored, in the same order as `suppressed`.
     suppressed_why: list[Ignored] = field(default_factory=list)
+    # The lexicon's notice words in the post (a report or warning about the
+    # crime), each once, in the order they first stand.
+    notice: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class _Pattern:
-    role: str  # term | lure | unless | initials
+    role: str  # term | lure | unless | notice | initials
     index: int  # into terms / lures
     text: str  # as written in the data
     runs: tuple[int, ...]
@@ -195,6 +198,10 @@ class Matcher:
             form = normalize(word).compact
             if form:
                 compact[form].append(_Pattern("unless", 0, word, (), _is_latin(form)))
+        for word in data.notice:
+            form = normalize(word).compact
+            if form:
+                compact[form].append(_Pattern("notice", 0, word, (), _is_latin(form)))
         for index, lure in enumerate(self.lures):
             nz = normalize(lure.term)
             if nz.compact:
@@ -223,9 +230,13 @@ class Matcher:
         )
         self._mapped = tables().map
         self._info = [_TermInfo.of(term) for term in self.terms]
-        # Keys that are only negative-context words (most hits in ordinary text).
-        self._unless_only = np.array(
-            [all(p.role == "unless" for p in meta) for meta in self._compact_meta], dtype=bool
+        # Keys that are only context words, negative or notice (most hits in ordinary text).
+        self._context_only = np.array(
+            [all(p.role in ("unless", "notice") for p in meta) for meta in self._compact_meta],
+            dtype=bool,
+        )
+        self._notice_key = np.array(
+            [any(p.role == "notice" for p in meta) for meta in self._compact_meta], dtype=bool
         )
 
     def _guard_words(self, form: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -283,10 +294,23 @@ class Matcher:
         b = nz.end[e - 1]
         # Negative-context words only matter in texts that have a term candidate;
         # keep them as arrays and look at them per text later.
-        only_unless = self._unless_only[keys]
-        order = np.argsort(owner[only_unless], kind="stable")
-        batch.unless = tuple(x[only_unless][order] for x in (owner, keys, a, b))  # type: ignore[assignment]
-        rest = ~only_unless
+        only_context = self._context_only[keys]
+        order = np.argsort(owner[only_context], kind="stable")
+        batch.unless = tuple(x[only_context][order] for x in (owner, keys, a, b))  # type: ignore[assignment]
+        notice = self._notice_key[keys]
+        for key, post, ja, jb in zip(
+            keys[notice].tolist(),
+            owner[notice].tolist(),
+            a[notice].tolist(),
+            b[notice].tolist(),
+            strict=True,
+        ):
+            for pattern in self._compact_meta[key]:
+                if pattern.role == "notice" and (
+                    not pattern.latin or _latin_bounded(nz.original, ja, jb)
+                ):
+                    batch.notice[post].append((ja, pattern.text))
+        rest = ~only_context
         joined = nz.original
         runs = nz.runs
         compact = nz.compact
@@ -313,6 +337,8 @@ class Matcher:
                     batch.lures[post].append(LureHit(lure.kind, lure.term, ja - base, jb - base))
                 elif role == "unless":
                     batch.unless_extra[post].append((pattern.text, ja, jb))
+                elif role == "notice":
+                    continue  # collected for every key above
                 else:
                     if _guarded(compact, batch.gap, cs, ce, pattern.after, pattern.before):
                         continue
@@ -401,9 +427,11 @@ class Matcher:
     def _finish(self, batch: _Batch, post: int) -> Analysis:
         entities = batch.entities.pop(post, [])
         lures = batch.lures.pop(post, [])
+        found = batch.notice.pop(post, None)
+        notice = tuple(dict.fromkeys(word for _, word in sorted(found))) if found else ()
         raw = batch.candidates.get(post)
         if not raw:
-            return Analysis(matches=[], entities=entities, lures=lures)
+            return Analysis(matches=[], entities=entities, lures=lures, notice=notice)
         base = batch.base_list[post]
         joined = batch.nz.original
         # A term inside a contact handle (the "dy" of test_dy88) is part of the handle.
@@ -429,7 +457,8 @@ class Matcher:
                 keys[lo:hi].tolist(), starts[lo:hi].tolist(), ends[lo:hi].tolist(), strict=True
             ):
                 for pattern in self._compact_meta[key]:
-                    unless_spans.append((pattern.text, a - base, b - base))
+                    if pattern.role == "unless":
+                        unless_spans.append((pattern.text, a - base, b - base))
         matches, suppressed, why = self._apply_context(candidates, lures, entities, unless_spans)
         return Analysis(
             matches=matches,
@@ -437,6 +466,7 @@ class Matcher:
             lures=lures,
             suppressed=suppressed,
             suppressed_why=why,
+            notice=notice,
         )
 
     def _technique(self, nz: Normalized, s: int, e: int, a: int, b: int, written: str) -> str:
@@ -592,6 +622,7 @@ class _Batch:
             list
         )
         self.unless_extra: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
+        self.notice: dict[int, list[tuple[int, str]]] = defaultdict(list)
         empty = np.zeros(0, dtype=np.int64)
         self.unless: tuple[IntArray, IntArray, IntArray, IntArray] = (empty, empty, empty, empty)
 

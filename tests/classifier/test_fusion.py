@@ -1,6 +1,6 @@
-"""Fusion v5 (v4: clue strength from both models, categories from the linear model,
-lexicon lifts; with the lexicon's negative context), the secondary threshold, v2 to v4
-still read."""
+"""Fusion v6 (v4: clue strength from both models, categories from the linear model,
+lexicon lifts; with the lexicon's negative context and notice words), the secondary
+threshold, v2 to v5 still read."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from classifier.fusion import (
     FORMAT_V2,
     FORMAT_V3,
     FORMAT_V4,
+    FORMAT_V5,
     Fusion,
     MatchCounts,
+    evidence,
     negative_context,
 )
 from classifier.train import choose_thresholds
@@ -87,6 +89,28 @@ def test_the_negative_context_is_a_match_the_lexicon_suppressed_for_an_unless_wo
     offer = matcher.analyze("出生证明可办理，全国可做，加微信 fake_wx_001")
     assert negative_context(notice) and any(w.reason == "unless" for w in notice.suppressed_why)
     assert not negative_context(offer) and offer.matches
+
+
+def test_v6_also_lowers_a_post_with_a_notice_word_anywhere_and_v5_does_not() -> None:
+    matcher = Matcher(load_data())
+    # The advert is quoted far from the warning: no term's negative context is near.
+    text = (
+        "转发家长群：“男宝出生三天，找有缘人，营养费私聊 fake_wx_002”"
+        + "，" * 60
+        + "这是拐卖儿童，请举报"
+    )
+    analysis = matcher.analyze(text)
+    assert "拐卖" in analysis.notice
+    assert not negative_context(analysis, notice=False)
+    assert Fusion().negative(analysis) and not Fusion(format=FORMAT_V5).negative(analysis)
+    assert not Fusion(format=FORMAT_V4).negative(analysis)
+    ordinary = matcher.analyze("周末带娃去公园，天气真好")
+    assert ordinary.notice == () and not Fusion().negative(ordinary)
+    model, linear = _probs(0.9), _probs(0.8)
+    counts, lure = evidence(analysis)
+    v6 = Fusion().fuse(model, linear, counts, lure, Fusion().negative(analysis))
+    v5 = Fusion(format=FORMAT_V5)
+    assert max(v6) < max(v5.fuse(model, linear, counts, lure, v5.negative(analysis)))
 
 
 def test_v4_flags_a_post_exactly_when_v3_does() -> None:

@@ -85,7 +85,7 @@ def test_fine_tuned_checkpoint_is_a_complete_model_directory(fine_tuned: Path) -
         "cluewatch.lexicon"
     )
     assert set(meta["thresholds"]) == set(meta["labels"])
-    assert meta["fusion"]["format"] == "cluewatch.fusion.v5"
+    assert meta["fusion"]["format"] == "cluewatch.fusion.v6"
     for name in ("config.json", "model.safetensors", "linear.safetensors", "tokenizer.json"):
         assert (fine_tuned / name).is_file(), name
     # The ensemble's second member: a checkpoint of its own beside the first.

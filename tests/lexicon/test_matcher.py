@@ -203,3 +203,22 @@ def test_guard_word_after_a_term_cancels_it(tmp_path: Path) -> None:
     assert found(guarded, "家属代孕妇签字") == []
     # A separator ends the word: 代孕 and 妇科 are two words here.
     assert found(guarded, "专业代孕 妇科医生") == [("代孕", "strong", "plain")]
+
+
+def test_notice_words_are_found_anywhere_in_a_post_each_once(tmp_path: Path) -> None:
+    for name in ("surrogacy.yaml", "lures.yaml"):
+        (tmp_path / name).write_text((FIXTURE / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "guards.yaml").write_text("notice: [警方, 拐卖, 谨防]\n", encoding="utf-8")
+    noticing = Matcher(load_data([tmp_path]))
+    # Far from any term, through the same obfuscations as terms, in order, once each.
+    notice = noticing.analyze("拐卖儿童是犯罪。" + "。" * 80 + "警*方提醒：谨防代孕广告，拐卖必究")
+    assert notice.notice == ("拐卖", "警方", "谨防")
+    assert [m.term for m in notice.matches] == ["代孕"]  # the term still matches
+    batch = noticing.analyze_many(["警方", "专业代孕 加微信 fake_ab_01", "拐卖 代孕"])
+    assert [a.notice for a in batch] == [("警方",), (), ("拐卖",)]
+    assert batch == [
+        noticing.analyze(t) for t in ["警方", "专业代孕 加微信 fake_ab_01", "拐卖 代孕"]
+    ]
+    (tmp_path / "guards.yaml").write_text("notice: 警方\n", encoding="utf-8")
+    with pytest.raises(LexiconDataError, match=r"guards.yaml: 'notice' must be a list of words"):
+        load_data([tmp_path])

@@ -132,6 +132,22 @@ def test_test_text_highlights_matches_entities_and_ignored_matches_escaped(env: 
     ignored_rows = {(m["term"], m["reason"], m["detail"]) for m in result["suppressed"]}
     assert ("送养", "unless", "领养代替购买") in ignored_rows
     assert result["entities"][0]["value"] == "fake_wx_001"
+    assert result["notice"] == []
+    assert 'id="test-notice">\n      <li>无</li>' in page
+
+
+def test_test_text_lists_the_notice_words_that_lower_a_post(env: Env) -> None:
+    env.login("alice")
+    token = env.page_token("/lexicon")
+    text = "家长群转发：网上“男宝找有缘人 营养费私聊”的帖子是拐卖儿童，切勿轻信"
+    page = env.client.post("/lexicon/test", data={"csrf": token, "text": text}).text
+    notice = page.split('id="test-notice">')[1].split("</div>")[0]
+    assert "<li>拐卖</li>" in notice and "<li>切勿</li>" in notice and "模型分数会下调" in notice
+    assert env.api_post("/api/lexicon/test", {"text": text}).json()["notice"] == [
+        "拐卖",
+        "切勿",
+        "轻信",
+    ]
 
 
 def test_analysts_may_look_and_test_but_only_supervisors_change(env: Env) -> None:
