@@ -312,7 +312,7 @@ def test_clues_are_flagged_and_benign_posts_mostly_not(world: World) -> None:
     # Floors below the measured 129/133 clues and 15/293 benign (2026-11-24, shipped model
     # trained with benign posts weighing twice, held-out corpus posts on the tieba, Q&A,
     # microblog, blog and forum board 9; the model before it: 129/133 and 20/293; with
-    # fusion v5 the same 129/133 and 15/293).
+    # fusion v5 and v6 the same 129/133 and 15/293).
     assert caught / len(clues) >= 0.9, f"{caught}/{len(clues)} clues flagged"
     assert false_alarms / len(benign) <= 0.065, f"{false_alarms}/{len(benign)} benign flagged"
 
