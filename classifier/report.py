@@ -160,6 +160,49 @@ def breakdown(
     return {"site_kinds": sites, "negative_kinds": kinds}
 
 
+# Resamples of the family bootstrap; fixed seed, so a report reads the same every run.
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def family_intervals(
+    examples: Sequence[Example],
+    flagged: npt.NDArray[np.bool_],
+    *,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = 0,
+) -> dict[str, dict[str, float]]:
+    """95% intervals of clue recall and the hard-negative FPR, resampling whole families.
+
+    Posts of one family are written alike and tend to be all right or all
+    wrong, so a split of a few hundred families is a noisier gauge than its
+    post count suggests; drawing families with replacement shows how noisy.
+    """
+    rng = np.random.default_rng(seed)
+    out: dict[str, dict[str, float]] = {}
+    for name, chosen in (
+        ("clue_recall", [ex.is_clue for ex in examples]),
+        ("hard_negative_fpr", [ex.is_hard_negative for ex in examples]),
+    ):
+        rows: dict[str, list[int]] = {}
+        for index, (ex, take) in enumerate(zip(examples, chosen, strict=True)):
+            if take:
+                rows.setdefault(ex.family, []).append(index)
+        if not rows:
+            continue
+        hits = np.array([int(flagged[r].sum()) for r in rows.values()], dtype=np.float64)
+        posts = np.array([len(r) for r in rows.values()], dtype=np.float64)
+        draws = rng.integers(0, len(rows), size=(resamples, len(rows)))
+        rates = hits[draws].sum(axis=1) / posts[draws].sum(axis=1)
+        low, high = np.percentile(rates, [2.5, 97.5])
+        out[name] = {
+            "value": round(float(hits.sum() / posts.sum()), 4),
+            "low": round(float(low), 4),
+            "high": round(float(high), 4),
+            "families": len(rows),
+        }
+    return out
+
+
 def evaluate_model(
     scorer: Scorer,
     data: Sequence[Path],
@@ -183,6 +226,7 @@ def evaluate_model(
     result["confusion"] = confusion(examples, scores["fused"], scorer.flags(scores["fused"]))
     flagged = scorer.flags(scores.get("fused_cascade", scores["fused"])).any(axis=1)
     result["breakdown"] = breakdown(examples, flagged)
+    result["intervals"] = family_intervals(examples, flagged)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         result["plots"] = [str(p) for p in pr_plots(examples, scores, out_dir)]
@@ -224,6 +268,13 @@ def format_report(result: dict[str, Any]) -> str:
             f"{c['recall']:.3f} vs {result['fused']['clue_vs_benign']['recall']:.3f} "
             "with the transformer on every post"
         )
+    for name, label in (("clue_recall", "clue recall"), ("hard_negative_fpr", "hard-negative FPR")):
+        if name in result.get("intervals", {}):
+            i = result["intervals"][name]
+            lines.append(
+                f"{label} as scored {i['value']:.3f}, 95% interval {i['low']:.3f}-{i['high']:.3f} "
+                f"(resampling its {i['families']} families)"
+            )
     names = [*CATEGORIES, BENIGN]
     short = {n: n.split("_")[0][:6] for n in names}
     lines += ["", "confusion (rows: true primary label, columns: predicted):"]

@@ -150,6 +150,10 @@ def test_evaluate_on_one_split_by_family_breaks_errors_down(
     assert sum(row["clues"] + row["benign"] for row in sites.values()) == len(held_out)
     kinds = metrics["breakdown"]["negative_kinds"]
     assert sum(row["posts"] for row in kinds.values()) == sum(1 for ex in held_out if not ex.labels)
+    recall = metrics["intervals"]["clue_recall"]
+    assert recall["low"] <= recall["value"] <= recall["high"]
+    assert recall["families"] == len({ex.family for ex in held_out if ex.labels})
+    assert "95% interval" in result.stdout
 
 
 def test_evaluate_refuses_an_unknown_split(fine_tuned: Path, tmp_path: Path) -> None:
