@@ -104,6 +104,11 @@ def _fraction(name: str, salt: str) -> float:
     return value / 0xFFFFFFFF
 
 
+def family_fold(family: str, folds: int) -> int:
+    """The cross-validation fold (0 .. folds-1) of a family: a hash, the same on every machine."""
+    return min(int(_fraction(family, "cv-fold") * folds), folds - 1)
+
+
 @dataclass(frozen=True)
 class Splits:
     train: list[Example]

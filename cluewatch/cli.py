@@ -620,6 +620,39 @@ def evaluate(
     )
 
 
+@app.command()
+def crossval(
+    data: Annotated[
+        list[Path] | None, typer.Option("--data", help="Corpus files or directories.")
+    ] = None,
+    folds: Annotated[int, typer.Option(help="Folds (whole families each).")] = 4,
+    epochs: Annotated[
+        int | None, typer.Option(help="Fine-tuning epochs of each fold's model.")
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for crossval.json and the scores.")
+    ] = Path("crossval"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Cross-validate the classifier by family over the training and validation families."""
+    from classifier.corpus import DEFAULT_CORPUS
+    from classifier.crossval import cross_validate, format_crossval
+    from classifier.train import TrainConfig
+
+    config = TrainConfig()
+    if epochs is not None:
+        config.epochs = epochs
+    try:
+        result = cross_validate(
+            data or [DEFAULT_CORPUS], folds=folds, config=config, progress=typer.echo, out_dir=out
+        )
+    except CluewatchError as exc:
+        _fail(exc)
+    typer.echo(
+        json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_crossval(result)
+    )
+
+
 # -- demo ----------------------------------------------------------------------
 
 

@@ -282,3 +282,45 @@ def _weights_digest(model_dir: Path, members: tuple[str, ...]) -> str:
     for member in members:
         digest.update((model_dir / member / "model.safetensors").read_bytes())
     return digest.hexdigest()[:12]
+
+
+def test_crossval_scores_every_post_once_by_a_model_that_never_saw_its_family(
+    tmp_path: Path,
+) -> None:
+    from classifier.corpus import family_fold, load_corpus, split
+    from classifier.crossval import cross_validate
+
+    data = _small_corpus(tmp_path / "cv.jsonl")
+    pool = [*split(load_corpus([data])).train, *split(load_corpus([data])).validation]
+    lines: list[str] = []
+    result = cross_validate(
+        [data], folds=2, config=tiny_config(epochs=1, pretrain_epochs=1), progress=lines.append,
+        out_dir=tmp_path / "cv",
+    )  # fmt: skip
+    assert result["examples"] == len(pool) and result["families"] == len({e.family for e in pool})
+    per_fold = result["per_fold"]
+    assert sum(row["scored"] for row in per_fold) == len(pool)
+    # Each fold's model trained on exactly the other fold's posts.
+    assert [row["trained_on"] for row in per_fold] == [per_fold[1]["scored"], per_fold[0]["scored"]]
+    import numpy as np
+
+    saved = np.load(tmp_path / "cv" / "scores.npz")
+    assert sorted(saved["ids"].tolist()) == sorted(ex.id for ex in pool)
+    by_id = {ex.id: ex for ex in pool}
+    assert all(
+        family_fold(by_id[i].family, 2) == f
+        for i, f in zip(saved["ids"], saved["fold"], strict=True)
+    )
+    assert saved["fused"].shape == (len(pool), 7) and (saved["fused"] > 0).all()
+    written = json.loads((tmp_path / "cv" / "crossval.json").read_text(encoding="utf-8"))
+    assert written["fused"]["examples"] == len(pool) and "hard_negative_fpr" in written["intervals"]
+    assert any(line.startswith("fold 2/2: train") for line in lines)
+
+
+def test_crossval_refuses_too_few_folds_or_families(tmp_path: Path) -> None:
+    data = _small_corpus(tmp_path / "cv.jsonl", families_per_file=1, per_family=2)
+    one = run_cli(["crossval", "--data", str(data), "--folds", "1"], cwd=tmp_path)
+    assert one.returncode != 0 and "--folds must be at least 2" in one.stderr
+    many = run_cli(["crossval", "--data", str(data), "--folds", "40"], cwd=tmp_path)
+    assert many.returncode != 0 and "empty" in many.stderr and "fewer folds" in many.stderr
+    assert not (tmp_path / "crossval").exists()
