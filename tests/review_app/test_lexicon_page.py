@@ -117,11 +117,16 @@ def test_bad_term_is_refused_with_the_reason_and_nothing_changes(env: Env) -> No
     assert env.store.audit_events(action="lexicon.add") == []
 
 
-def test_test_text_highlights_matches_entities_and_ignored_matches_escaped(env: Env) -> None:
+def _tested(env: Env, text: str) -> str:
+    """The lexicon page after an analyst tests `text` on it."""
     env.login("alice")
     token = env.page_token("/lexicon")
+    return env.client.post("/lexicon/test", data={"csrf": token, "text": text}).text
+
+
+def test_test_text_highlights_matches_entities_and_ignored_matches_escaped(env: Env) -> None:
     text = "<b>代孕</b> 加微信 fake_wx_001；领养代替购买，送养"
-    page = env.client.post("/lexicon/test", data={"csrf": token, "text": text}).text
+    page = _tested(env, text)
     shown = page.split('id="test-text">')[1].split("</div>")[0]
     assert "&lt;b&gt;" in shown and "<b>" not in shown
     assert '<mark class="match w-strong"' in shown and ">代孕</mark>" in shown
@@ -137,10 +142,8 @@ def test_test_text_highlights_matches_entities_and_ignored_matches_escaped(env: 
 
 
 def test_test_text_lists_the_notice_words_that_lower_a_post(env: Env) -> None:
-    env.login("alice")
-    token = env.page_token("/lexicon")
     text = "家长群转发：网上“男宝找有缘人 营养费私聊”的帖子是拐卖儿童，切勿轻信"
-    page = env.client.post("/lexicon/test", data={"csrf": token, "text": text}).text
+    page = _tested(env, text)
     notice = page.split('id="test-notice">')[1].split("</div>")[0]
     assert "<li>拐卖</li>" in notice and "<li>切勿</li>" in notice and "模型分数会下调" in notice
     assert env.api_post("/api/lexicon/test", {"text": text}).json()["notice"] == [
