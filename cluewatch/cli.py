@@ -626,6 +626,9 @@ def crossval(
         list[Path] | None, typer.Option("--data", help="Corpus files or directories.")
     ] = None,
     folds: Annotated[int, typer.Option(help="Folds (whole families each).")] = 4,
+    jobs: Annotated[
+        int, typer.Option(help="Folds trained at once, each in its own process on one core.")
+    ] = 1,
     epochs: Annotated[
         int | None, typer.Option(help="Fine-tuning epochs of each fold's model.")
     ] = None,
@@ -644,7 +647,12 @@ def crossval(
         config.epochs = epochs
     try:
         result = cross_validate(
-            data or [DEFAULT_CORPUS], folds=folds, config=config, progress=typer.echo, out_dir=out
+            data or [DEFAULT_CORPUS],
+            folds=folds,
+            jobs=jobs,
+            config=config,
+            progress=typer.echo,
+            out_dir=out,
         )
     except CluewatchError as exc:
         _fail(exc)

@@ -315,6 +315,17 @@ def test_crossval_scores_every_post_once_by_a_model_that_never_saw_its_family(
     written = json.loads((tmp_path / "cv" / "crossval.json").read_text(encoding="utf-8"))
     assert written["fused"]["examples"] == len(pool) and "hard_negative_fpr" in written["intervals"]
     assert any(line.startswith("fold 2/2: train") for line in lines)
+    # Two folds at once, each in its own process: the same posts and folds.
+    both = cross_validate(
+        [data], folds=2, jobs=2, config=tiny_config(epochs=1, pretrain_epochs=1),
+        progress=lines.append, out_dir=tmp_path / "cv2",
+    )  # fmt: skip
+    assert [(r["trained_on"], r["scored"]) for r in both["per_fold"]] == [
+        (r["trained_on"], r["scored"]) for r in per_fold
+    ]
+    parallel = np.load(tmp_path / "cv2" / "scores.npz")
+    assert parallel["ids"].tolist() == saved["ids"].tolist()
+    assert np.allclose(parallel["fused"], saved["fused"], atol=1e-4)
 
 
 def test_crossval_refuses_too_few_folds_or_families(tmp_path: Path) -> None:
@@ -323,4 +334,6 @@ def test_crossval_refuses_too_few_folds_or_families(tmp_path: Path) -> None:
     assert one.returncode != 0 and "--folds must be at least 2" in one.stderr
     many = run_cli(["crossval", "--data", str(data), "--folds", "40"], cwd=tmp_path)
     assert many.returncode != 0 and "empty" in many.stderr and "fewer folds" in many.stderr
+    jobs = run_cli(["crossval", "--data", str(data), "--jobs", "0"], cwd=tmp_path)
+    assert jobs.returncode != 0 and "--jobs must be at least 1" in jobs.stderr
     assert not (tmp_path / "crossval").exists()
