@@ -24,11 +24,10 @@ from typing import Any
 import numpy as np
 
 from classifier.corpus import Example, family_fold, load_corpus, split
-from classifier.evaluate import category_flags, label_matrix, metrics
+from classifier.evaluate import category_flags, metrics
 from classifier.fusion import SECONDARY_THRESHOLD
-from classifier.linear import LinearModel
 from classifier.model import ModelMeta, model_input
-from classifier.report import breakdown, family_intervals
+from classifier.report import breakdown, family_intervals, interval_lines, negative_kind_lines
 from classifier.train import (
     TrainConfig,
     _build_model,
@@ -36,7 +35,7 @@ from classifier.train import (
     _pretrain,
     _scorer,
     _set_seed,
-    sample_weights,
+    fit_linear,
 )
 from cluewatch.errors import ConfigError, TrainingDataError
 from cluewatch.taxonomy import CATEGORIES
@@ -75,11 +74,7 @@ def _fit_fold(
     )
     model.save_pretrained(str(out_dir), safe_serialization=True)
     tokenizer.save_pretrained(str(out_dir))
-    LinearModel.fit(
-        [ex.scored_text for ex in train_set],
-        label_matrix(train_set),
-        sample_weight=sample_weights(train_set, config),
-    ).save(out_dir)
+    fit_linear(train_set, out_dir, config)
     ModelMeta(version=f"crossval{label}", labels=list(CATEGORIES), max_length=max_length).write(
         out_dir
     )
@@ -92,10 +87,12 @@ def _run_fold(
     label: str,
     progress: Callable[[str], None] = print,
     threads: int | None = None,
+    lexicon: Matcher | None = None,
 ) -> tuple[np.ndarray, int]:
     """Train on `train_set`, score `texts` (fused, transformer on every post); seconds taken.
 
-    `threads` sets torch's threads (a worker process of `jobs` > 1 takes one core)."""
+    `threads` sets torch's threads (a worker process of `jobs` > 1 takes one core);
+    a worker builds its own `lexicon`."""
     if threads is not None:
         import torch
 
@@ -103,7 +100,7 @@ def _run_fold(
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="cluewatch-crossval-") as tmp:
         _fit_fold(train_set, Path(tmp), config, progress, label)
-        scored = _scorer(Path(tmp), Matcher(load_data())).compute(list(texts))
+        scored = _scorer(Path(tmp), lexicon or Matcher(load_data())).compute(list(texts))
     return scored.fused, round(time.monotonic() - started)
 
 
@@ -153,8 +150,10 @@ def cross_validate(
     ]
     for k, (train_set, texts, _, _) in enumerate(tasks):
         progress(f"fold {k + 1}/{folds}: train {len(train_set)}, score {len(texts)}")
+    lexicon_data = load_data()
     if jobs == 1:
-        results = [_run_fold(*task, progress=progress) for task in tasks]
+        lexicon = Matcher(lexicon_data)
+        results = [_run_fold(*task, progress=progress, lexicon=lexicon) for task in tasks]
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -190,7 +189,7 @@ def cross_validate(
             "pretrain_epochs": config.pretrain_epochs,
             "seed": config.seed,
         },
-        "lexicon_version": load_data().version,
+        "lexicon_version": lexicon_data.version,
         "fused": metrics(pool, fused, THRESHOLD, SECONDARY_THRESHOLD),
         "intervals": family_intervals(pool, flagged),
         "breakdown": breakdown(pool, flagged),
@@ -217,20 +216,12 @@ def format_crossval(result: dict[str, Any]) -> str:
         f"clue precision {c['precision']:.3f}, recall {c['recall']:.3f}, F1 {c['f1']:.3f}; "
         f"macro F1 {f['macro_f1']:.3f}; hard-negative FPR {f['hard_negative_fpr']:.4f}",
     ]
-    for name, label in (("clue_recall", "clue recall"), ("hard_negative_fpr", "hard-negative FPR")):
-        if name in result["intervals"]:
-            i = result["intervals"][name]
-            lines.append(
-                f"{label} 95% interval {i['low']:.3f}-{i['high']:.3f} "
-                f"(resampling its {i['families']} families)"
-            )
+    lines += interval_lines(result["intervals"])
     for row in result["per_fold"]:
         lines.append(
             f"fold {row['fold']}: trained on {row['trained_on']}, scored {row['scored']} "
             f"({row['families']} families) in {row['seconds']} s: clue F1 "
             f"{row['clue_vs_benign']['f1']:.3f}, hard-negative FPR {row['hard_negative_fpr']:.4f}"
         )
-    lines.append("false-positive rate per benign kind:")
-    for kind, row in result["breakdown"]["negative_kinds"].items():
-        lines.append(f"  {kind:<28}{row['posts']:>6}{row['fpr']:>8.3f}")
+    lines += negative_kind_lines(result["breakdown"]["negative_kinds"])
     return "\n".join(lines)

@@ -236,6 +236,26 @@ def evaluate_model(
     return result
 
 
+def interval_lines(intervals: dict[str, dict[str, float]]) -> list[str]:
+    """`family_intervals` as report lines."""
+    lines: list[str] = []
+    for name, label in (("clue_recall", "clue recall"), ("hard_negative_fpr", "hard-negative FPR")):
+        if name in intervals:
+            i = intervals[name]
+            lines.append(
+                f"{label} as scored {i['value']:.3f}, 95% interval {i['low']:.3f}-{i['high']:.3f} "
+                f"(resampling its {i['families']} families)"
+            )
+    return lines
+
+
+def negative_kind_lines(kinds: dict[str, dict[str, float]]) -> list[str]:
+    """The false-positive rate per benign kind of `breakdown` as report lines."""
+    return ["false-positive rate per benign kind:"] + [
+        f"{kind:<28}{row['posts']:>6}{row['fpr']:>8.3f}" for kind, row in kinds.items()
+    ]
+
+
 def format_report(result: dict[str, Any]) -> str:
     lines = [
         f"model {result['model_version']}, lexicon {result['lexicon_version']}, "
@@ -268,13 +288,7 @@ def format_report(result: dict[str, Any]) -> str:
             f"{c['recall']:.3f} vs {result['fused']['clue_vs_benign']['recall']:.3f} "
             "with the transformer on every post"
         )
-    for name, label in (("clue_recall", "clue recall"), ("hard_negative_fpr", "hard-negative FPR")):
-        if name in result.get("intervals", {}):
-            i = result["intervals"][name]
-            lines.append(
-                f"{label} as scored {i['value']:.3f}, 95% interval {i['low']:.3f}-{i['high']:.3f} "
-                f"(resampling its {i['families']} families)"
-            )
+    lines += interval_lines(result.get("intervals", {}))
     names = [*CATEGORIES, BENIGN]
     short = {n: n.split("_")[0][:6] for n in names}
     lines += ["", "confusion (rows: true primary label, columns: predicted):"]
@@ -288,9 +302,7 @@ def format_report(result: dict[str, Any]) -> str:
             f"{site:<22}{row['clues']:>8}{row['clue_recall']:>8.3f}"
             f"{row['benign']:>8}{row['benign_fpr']:>8.3f}"
         )
-    lines += ["", "false-positive rate per benign kind:"]
-    for kind, row in result["breakdown"]["negative_kinds"].items():
-        lines.append(f"{kind:<28}{row['posts']:>6}{row['fpr']:>8.3f}")
+    lines += ["", *negative_kind_lines(result["breakdown"]["negative_kinds"])]
     if result.get("plots"):
         lines.append(f"\nprecision-recall plots: {', '.join(result['plots'])}")
     return "\n".join(lines)

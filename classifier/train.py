@@ -443,16 +443,10 @@ def train(
             member.save_pretrained(str(_member_dir(out_dir, index)), safe_serialization=True)
         return chosen
 
-    def fit_linear(train_set: Sequence[Example]) -> None:
-        progress("linear n-gram model")
-        texts = [ex.scored_text for ex in train_set]
-        LinearModel.fit(
-            texts, label_matrix(train_set), sample_weight=sample_weights(train_set, config)
-        ).save(out_dir)
-
     best_epochs = fit_members(splits.train, None)
     tokenizer.save_pretrained(str(out_dir))
-    fit_linear(splits.train)
+    progress("linear n-gram model")
+    fit_linear(splits.train, out_dir, config)
     meta = ModelMeta(
         version="",
         labels=list(CATEGORIES),
@@ -474,7 +468,8 @@ def train(
         refit_set = [*splits.train, *splits.validation]
         progress(f"refit on training + validation families: {len(refit_set)} examples")
         fit_members(refit_set, best_epochs)
-        fit_linear(refit_set)
+        progress("linear n-gram model")
+        fit_linear(refit_set, out_dir, config)
         meta.metrics["refit"] = {"examples": len(refit_set), "epochs": best_epochs}
     digest = hashlib.sha256()
     for index in range(config.members):
@@ -490,6 +485,15 @@ def train(
         chosen=chosen,
         lexicon=lexicon,
     )
+
+
+def fit_linear(train_set: Sequence[Example], out_dir: Path, config: TrainConfig) -> None:
+    """The linear n-gram model of `train_set`, with the transformer's per-post weights."""
+    LinearModel.fit(
+        [ex.scored_text for ex in train_set],
+        label_matrix(train_set),
+        sample_weight=sample_weights(train_set, config),
+    ).save(out_dir)
 
 
 def _fresh_member(model: Any, base_model: Path | None, encoder: dict[str, Any]) -> Any:

@@ -269,7 +269,20 @@ def test_a_version_4_file_keeps_its_clusters_and_counts_through_migrations_5_and
     assert actor and [sp.post.id for sp in store.actor_posts(actor)] == [make_post(6).post.id]
 
 
+def _indexes_used(
+    conn: sqlite3.Connection, where: list[str], params: list[object], order: str
+) -> tuple[list[str], str]:
+    """The indexes a queue query reads, and its whole plan."""
+    from index.sqlite import _SELECT
+
+    sql = f"EXPLAIN QUERY PLAN {_SELECT} WHERE {' AND '.join(where) or 1}{order}"
+    plan = " ".join(str(row[3]) for row in conn.execute(sql, params))
+    return re.findall(r"INDEX (\w+)", plan), plan
+
+
 def test_the_open_queue_is_served_by_its_partial_indexes(tmp_path: Path) -> None:
+    from index.sqlite import _queue_where
+
     # An empty file: the plans come from the statistics the store seeds, not from data.
     store = SQLiteStore(tmp_path / "s.db")
     conn = store._conn()
@@ -286,27 +299,14 @@ def test_the_open_queue_is_served_by_its_partial_indexes(tmp_path: Path) -> None
         (QueueFilter(states=list(ClueState), sort="time"), "posts_time"),
         (QueueFilter(states=list(ClueState), assignee="analyst-1"), "posts_assignee"),
     ):
-        from index.sqlite import _SELECT, _queue_where
-
         where, params = _queue_where(flt)
         order = "score DESC, id" if flt.sort == "score" else "captured_at DESC, id"
-        plan = " ".join(
-            str(row[3])
-            for row in conn.execute(
-                f"EXPLAIN QUERY PLAN {_SELECT} WHERE {' AND '.join(where) or 1} "
-                f"ORDER BY {order} LIMIT 51",
-                params,
-            )
-        )
-        used = re.findall(r"INDEX (\w+)", plan)
+        used, plan = _indexes_used(conn, where, params, f" ORDER BY {order} LIMIT 51")
         assert used == [index] and "TEMP B-TREE" not in plan, (flt, plan)
     # Several flagged states: their posts come from the state index and are sorted.
-    where, _ = _queue_where(QueueFilter(states=[ClueState.DISMISSED, ClueState.CONFIRMED]))
-    plan = " ".join(
-        str(row[3])
-        for row in conn.execute(f"EXPLAIN QUERY PLAN {_SELECT} WHERE {' AND '.join(where)}")
-    )
-    assert re.findall(r"INDEX (\w+)", plan) == ["posts_state_score"], plan
+    where, params = _queue_where(QueueFilter(states=[ClueState.DISMISSED, ClueState.CONFIRMED]))
+    used, plan = _indexes_used(conn, where, params, "")
+    assert used == ["posts_state_score"], plan
 
 
 WRITER = textwrap.dedent(
