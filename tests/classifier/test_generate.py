@@ -189,3 +189,20 @@ def test_committed_datasheet_matches_the_corpus() -> None:
     assert DATASHEET.read_text(encoding="utf-8") == render(load_corpus([DEFAULT_CORPUS])), (
         "corpus changed: run `python -m classifier.datasheet` and commit DATASHEET.md"
     )
+
+
+def test_the_oblique_evaluation_set_is_kept_out_of_the_corpus() -> None:
+    """The oblique-register set measures posts the model never trained on: no shared
+    id, family or text with the corpus, and every post well formed."""
+    from classifier.datasheet import OBLIQUE
+
+    corpus = load_corpus([DEFAULT_CORPUS])
+    oblique = load_corpus([OBLIQUE])
+    assert len(oblique) >= 600
+    assert not {ex.id for ex in oblique} & {ex.id for ex in corpus}
+    assert not {ex.family for ex in oblique} & {ex.family for ex in corpus}
+    assert not {ex.text for ex in oblique} & {ex.text for ex in corpus}
+    assert all(set(ex.labels) <= set(CATEGORIES) for ex in oblique)
+    assert all(ex.labels or ex.negative_kind for ex in oblique)
+    clues = sum(1 for ex in oblique if ex.labels)
+    assert 0.4 < clues / len(oblique) < 0.8
