@@ -79,9 +79,8 @@ record of real events and must not be used as evidence.
 
 Every contact is fake by construction (`fake_` WeChat IDs, `100 0000 xxxx`
 and `138-0000-xxxx` phones, QQ 10001-10099 and 10000xxxx, `@fake_` Telegram
-handles). Sexual-exploitation posts
-keep to recruitment language and euphemisms; nothing is explicit and nothing
-sexualises minors.
+handles). Sexual-exploitation posts keep to recruitment language and
+euphemisms; nothing is explicit and nothing sexualises minors.
 
 ## Oblique-register evaluation set (`classifier/data/oblique/`, not trained on)
 
