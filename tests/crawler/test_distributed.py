@@ -18,6 +18,7 @@ from pathlib import Path
 
 import redis
 
+from crawler.frontier import redis_key
 from crawler.sandbox.server import Sandbox
 from index.sqlite import SQLiteStore
 from tests.conftest import REPO, run_cli, start_cli
@@ -69,14 +70,23 @@ def test_two_processes_share_one_crawl_and_store_every_post_once(
 ) -> None:
     env = _setup(tmp_path, sandbox, redis_url, delay=0.2)
     sandbox.clear_requests()
-    # Pages wait until both processes have asked for robots.txt, so that neither can
-    # finish the crawl while the other is still loading its model.
+    # Pages wait until both processes have opened the shared frontier (each heart-beats
+    # under its own worker key), so that neither can finish the crawl while the other
+    # is still loading its model. (Waiting for both to ask for robots.txt could wait
+    # forever: the first process may hold every queued request, and the second asks
+    # for robots.txt only with a request of its own.)
+    server = redis.Redis.from_url(redis_url)
     with sandbox.pages_held():
         first, second = _crawler(tmp_path, env), _crawler(tmp_path, env)
         deadline = time.monotonic() + 120
-        while sum(hit.target == "/robots.txt" for hit in sandbox.requests) < 2:
+        while len(list(server.scan_iter(match=redis_key("*", "worker:*")))) < 2:
             assert time.monotonic() < deadline, "the crawlers did not start"
-            assert first.poll() is None and second.poll() is None, "a crawler stopped"
+            for process in (first, second):
+                if process.poll() is not None:
+                    out, err = process.communicate()
+                    raise AssertionError(
+                        f"a crawler stopped (exit {process.returncode}): {out[-1500:]}\n{err[-3000:]}"
+                    )
             time.sleep(0.05)
     outputs = [p.communicate(timeout=300) for p in (first, second)]
     for process, (_out, err) in zip((first, second), outputs, strict=True):
