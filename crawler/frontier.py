@@ -15,7 +15,12 @@ stored once.
 * `RedisFrontier` (`CLUEWATCH_REDIS_URL`): scrapy-redis' shared priority
   queue and dupefilter, so several crawler processes on several machines
   share one crawl; each process leases the requests it took, and the leases
-  of a process that stops heart-beating go back to the queue.
+  of a process that stops heart-beating go back to the queue. A request moves
+  from the queue to its lease atomically (a Lua script, then one MULTI), and
+  whether any work is left is read in one MULTI, so no process can see a
+  crawl as finished while another holds a request between queue and lease.
+  Each process heart-beats from a thread of its own, so downloads that hold
+  every slot, or a long scoring batch, do not make it look dead.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import logging
 import pickle
 import sqlite3
+import threading
 import time
 import uuid
 from collections import deque
@@ -298,11 +304,24 @@ def redis_key(site: str, name: str) -> str:
 
 
 def crawl_in_progress(server: Any, site: str) -> bool:
-    """Whether the shared Redis queue of `site` has requests queued or taken."""
-    return bool(
-        server.exists(SCHEDULER_QUEUE_KEY % {"spider": site})
-        or server.hlen(redis_key(site, "leases"))
-    )
+    """Whether the shared Redis queue of `site` has requests queued or taken, read
+    in one transaction (a request moving from the queue to its lease is seen once)."""
+    pipe = server.pipeline(transaction=True)
+    pipe.zcard(SCHEDULER_QUEUE_KEY % {"spider": site})
+    pipe.hlen(redis_key(site, "taking"))
+    pipe.hlen(redis_key(site, "leases"))
+    return any(pipe.execute())
+
+
+# Pop the first request of the priority queue and park it under this worker in
+# `taking`, in one step: between queue and lease a request is always somewhere.
+_TAKE = """
+local first = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #first == 0 then return false end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+redis.call('HSET', KEYS[2], ARGV[1], first[1])
+return first[1]
+"""
 
 
 class RedisFrontier(_Acknowledging):
@@ -319,7 +338,9 @@ class RedisFrontier(_Acknowledging):
         self.nothing_to_join = False
         self.worker = uuid.uuid4().hex[:12]
         self.spider: Spider | None = None
-        self._last_beat = 0.0
+        self._take: Any = None
+        self._stop_beating = threading.Event()
+        self._beating: threading.Thread | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisFrontier:
@@ -340,11 +361,16 @@ class RedisFrontier(_Acknowledging):
     def open(self, spider: Spider) -> None:
         self.spider = spider
         self.scheduler.open(spider)
-        self._beat(force=True)
+        self._take = self.server.register_script(_TAKE)
+        self._beat()
+        self._beating = threading.Thread(
+            target=self._beat_until_closed, name=f"heartbeat-{spider.name}", daemon=True
+        )
+        self._beating.start()
         self.crawler.signals.connect(self._idle, signal=signals.spider_idle)
         with self.server.lock(self._key("opening"), timeout=30, blocking_timeout=30):
             self._reclaim()
-            if not len(self.scheduler.queue) and not self.server.hlen(self._key("leases")):
+            if not crawl_in_progress(self.server, spider.name):
                 if self.join_only:
                     # Nothing to join: take no requests, so the spider closes at once.
                     logger.warning("%s: no crawl in progress to join", spider.name)
@@ -360,11 +386,13 @@ class RedisFrontier(_Acknowledging):
                 )
 
     def close(self, reason: str) -> None:
+        self._stop_beating.set()
+        if self._beating is not None:
+            self._beating.join()
         self.server.delete(self._key(f"worker:{self.worker}"))
         self.scheduler.close(reason)
 
     def has_pending_requests(self) -> bool:
-        self._beat()
         return bool(self.scheduler.has_pending_requests())
 
     def __len__(self) -> int:
@@ -382,12 +410,17 @@ class RedisFrontier(_Acknowledging):
         return added
 
     def next_request(self) -> Request | None:
-        self._beat()
-        request = self.scheduler.next_request()
-        if request is not None:
-            fp = request.meta.get("cw_fp") or self.fingerprint(request)
-            lease = pickle.dumps((self.worker, self.scheduler.queue._encode_request(request)))
-            self.server.hset(self._key("leases"), fp, lease)
+        queue = self.scheduler.queue
+        encoded = self._take(keys=[queue.key, self._key("taking")], args=[self.worker])
+        if encoded is None:
+            return None
+        request = queue._decode_request(encoded)
+        fp = request.meta.get("cw_fp") or self.fingerprint(request)
+        pipe = self.server.pipeline(transaction=True)
+        pipe.hset(self._key("leases"), fp, pickle.dumps((self.worker, encoded)))
+        pipe.hdel(self._key("taking"), self.worker)
+        pipe.execute()
+        self.crawler.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def done(self, fp: str) -> None:
@@ -396,21 +429,35 @@ class RedisFrontier(_Acknowledging):
 
     # -- leases -----------------------------------------------------------------
 
-    def _beat(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if force or now - self._last_beat >= self.heartbeat:
-            self._last_beat = now
-            self.server.set(self._key(f"worker:{self.worker}"), "1", ex=self.lease_ttl)
+    def _beat(self) -> None:
+        self.server.set(self._key(f"worker:{self.worker}"), "1", ex=self.lease_ttl)
+
+    def _beat_until_closed(self) -> None:
+        """Heart-beat on a thread of its own: the engine calls the scheduler only when
+        a download slot is free, and downloads slower than the lease would stop it."""
+        while not self._stop_beating.wait(self.heartbeat):
+            try:
+                self._beat()
+            except Exception as exc:  # Redis away for a moment: try again next beat
+                logger.warning("%s: heart-beat failed: %s", self.spider, exc)
+
+    def _alive(self, worker: str) -> bool:
+        return worker == self.worker or bool(self.server.exists(self._key(f"worker:{worker}")))
 
     def _reclaim(self) -> int:
-        """Requeue the leases of processes that stopped heart-beating."""
+        """Requeue the leases (and requests half-taken) of processes that stopped
+        heart-beating."""
+        queue = self.scheduler.queue
         reclaimed = 0
         for fp, lease in self.server.hgetall(self._key("leases")).items():
             worker, encoded = pickle.loads(lease)
-            if worker == self.worker or self.server.exists(self._key(f"worker:{worker}")):
-                continue
-            if self.server.hdel(self._key("leases"), fp):
-                self.scheduler.queue.push(self.scheduler.queue._decode_request(encoded))
+            if not self._alive(worker) and self.server.hdel(self._key("leases"), fp):
+                queue.push(queue._decode_request(encoded))
+                reclaimed += 1
+        for worker, encoded in self.server.hgetall(self._key("taking")).items():
+            worker = worker.decode() if isinstance(worker, bytes) else worker
+            if not self._alive(worker) and self.server.hdel(self._key("taking"), worker):
+                queue.push(queue._decode_request(encoded))
                 reclaimed += 1
         if reclaimed:
             logger.warning(
@@ -422,7 +469,6 @@ class RedisFrontier(_Acknowledging):
     def _idle(self, spider: Spider) -> None:
         """Stay open while other processes still work on the crawl: their pages may
         lead to more requests, and a stopped one's leases come back to the queue."""
-        self._beat()
         self._reclaim()
-        if len(self.scheduler.queue) or self.server.hlen(self._key("leases")):
+        if crawl_in_progress(self.server, spider.name):
             raise DontCloseSpider
