@@ -88,8 +88,9 @@ def _run_fold(
     progress: Callable[[str], None] = print,
     threads: int | None = None,
     lexicon: Matcher | None = None,
-) -> tuple[np.ndarray, int]:
-    """Train on `train_set`, score `texts` (fused, transformer on every post); seconds taken.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Train on `train_set`, score `texts` (transformer on every post): fused, transformer
+    and linear probabilities, and the seconds taken.
 
     `threads` sets torch's threads (a worker process of `jobs` > 1 takes one core);
     a worker builds its own `lexicon`."""
@@ -101,7 +102,7 @@ def _run_fold(
     with tempfile.TemporaryDirectory(prefix="cluewatch-crossval-") as tmp:
         _fit_fold(train_set, Path(tmp), config, progress, label)
         scored = _scorer(Path(tmp), lexicon or Matcher(load_data())).compute(list(texts))
-    return scored.fused, round(time.monotonic() - started)
+    return scored.fused, scored.model, scored.linear, round(time.monotonic() - started)
 
 
 def cross_validate(
@@ -138,6 +139,8 @@ def cross_validate(
             "use fewer folds or more families"
         )
     fused = np.zeros((len(pool), len(CATEGORIES)), dtype=np.float64)
+    model = np.zeros((len(pool), len(CATEGORIES)), dtype=np.float32)
+    linear = np.zeros((len(pool), len(CATEGORIES)), dtype=np.float32)
     rows = [np.flatnonzero(fold == k) for k in range(folds)]
     tasks = [
         (
@@ -163,8 +166,10 @@ def cross_validate(
             futures = [executor.submit(_run_fold, *task, threads=1) for task in tasks]
             results = [future.result() for future in futures]
     per_fold: list[dict[str, Any]] = []
-    for k, (scores, seconds) in enumerate(results):
+    for k, (scores, model_probs, linear_probs, seconds) in enumerate(results):
         fused[rows[k]] = scores
+        model[rows[k]] = model_probs
+        linear[rows[k]] = linear_probs
         fold_examples = [pool[i] for i in rows[k]]
         fold_metrics = metrics(fold_examples, scores, THRESHOLD, SECONDARY_THRESHOLD)
         per_fold.append(
@@ -200,8 +205,15 @@ def cross_validate(
         (out_dir / "crossval.json").write_text(
             json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
+        # The models' own out-of-fold probabilities too: fusion and lexicon changes can
+        # be measured on them without training again.
         np.savez_compressed(
-            out_dir / "scores.npz", ids=np.array([ex.id for ex in pool]), fused=fused, fold=fold
+            out_dir / "scores.npz",
+            ids=np.array([ex.id for ex in pool]),
+            fused=fused,
+            model=model,
+            linear=linear,
+            fold=fold,
         )
     return result
 
