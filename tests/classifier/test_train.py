@@ -312,6 +312,16 @@ def test_crossval_scores_every_post_once_by_a_model_that_never_saw_its_family(
         for i, f in zip(saved["ids"], saved["fold"], strict=True)
     )
     assert saved["fused"].shape == (len(pool), 7) and (saved["fused"] > 0).all()
+    # The models' own probabilities are kept: fusing them again gives the fused scores.
+    from classifier.fusion import Fusion
+    from classifier.scorer import fuse_all
+    from lexicon import Matcher, load_data
+
+    texts = [by_id[i].scored_text for i in saved["ids"]]
+    analyses = Matcher(load_data()).analyze_many(texts)
+    refused = fuse_all(Fusion(), saved["model"], saved["linear"], analyses)
+    assert np.allclose(refused, saved["fused"], atol=1e-6)
+    assert not np.allclose(saved["model"], saved["linear"])
     written = json.loads((tmp_path / "cv" / "crossval.json").read_text(encoding="utf-8"))
     assert written["fused"]["examples"] == len(pool) and "hard_negative_fpr" in written["intervals"]
     assert any(line.startswith("fold 2/2: train") for line in lines)
