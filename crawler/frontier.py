@@ -411,10 +411,16 @@ class RedisFrontier(_Acknowledging):
 
     def next_request(self) -> Request | None:
         queue = self.scheduler.queue
-        encoded = self._take(keys=[queue.key, self._key("taking")], args=[self.worker])
-        if encoded is None:
-            return None
-        request = queue._decode_request(encoded)
+        while True:
+            encoded = self._take(keys=[queue.key, self._key("taking")], args=[self.worker])
+            if encoded is None:
+                return None
+            request = self._decoded(encoded)
+            if request is not None:
+                break
+            # Not a request this code can read (written by another version?): dropped,
+            # or it would hold the crawl open for ever.
+            self.server.hdel(self._key("taking"), self.worker)
         fp = request.meta.get("cw_fp") or self.fingerprint(request)
         pipe = self.server.pipeline(transaction=True)
         pipe.hset(self._key("leases"), fp, pickle.dumps((self.worker, encoded)))
@@ -441,30 +447,47 @@ class RedisFrontier(_Acknowledging):
             except Exception as exc:  # Redis away for a moment: try again next beat
                 logger.warning("%s: heart-beat failed: %s", self.spider, exc)
 
+    def _decoded(self, encoded: bytes) -> Request | None:
+        try:
+            return self.scheduler.queue._decode_request(encoded)
+        except Exception as exc:
+            logger.error(
+                "%s: dropped a queued request that cannot be read (%s: %s)",
+                self.spider,
+                type(exc).__name__,
+                exc,
+            )
+            self.crawler.stats.inc_value("cluewatch/frontier_unreadable")
+            return None
+
     def _alive(self, worker: str) -> bool:
         return worker == self.worker or bool(self.server.exists(self._key(f"worker:{worker}")))
 
     def _reclaim(self) -> int:
         """Requeue the leases (and requests half-taken) of processes that stopped
         heart-beating."""
-        queue = self.scheduler.queue
         reclaimed = 0
         for fp, lease in self.server.hgetall(self._key("leases")).items():
             worker, encoded = pickle.loads(lease)
             if not self._alive(worker) and self.server.hdel(self._key("leases"), fp):
-                queue.push(queue._decode_request(encoded))
-                reclaimed += 1
+                reclaimed += self._requeue(encoded)
         for worker, encoded in self.server.hgetall(self._key("taking")).items():
             worker = worker.decode() if isinstance(worker, bytes) else worker
             if not self._alive(worker) and self.server.hdel(self._key("taking"), worker):
-                queue.push(queue._decode_request(encoded))
-                reclaimed += 1
+                reclaimed += self._requeue(encoded)
         if reclaimed:
             logger.warning(
                 "%s: %d requests of a stopped crawler taken over", self.spider, reclaimed
             )
             self.crawler.stats.inc_value("cluewatch/frontier_reclaimed", reclaimed)
         return reclaimed
+
+    def _requeue(self, encoded: bytes) -> int:
+        request = self._decoded(encoded)
+        if request is None:
+            return 0
+        self.scheduler.queue.push(request)
+        return 1
 
     def _idle(self, spider: Spider) -> None:
         """Stay open while other processes still work on the crawl: their pages may

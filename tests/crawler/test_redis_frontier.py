@@ -135,3 +135,18 @@ def test_the_heart_beat_goes_on_while_the_engine_does_not_call(
         time.sleep(0.25)
     frontier.close("finished")
     assert not server.exists(key)
+
+
+def test_a_queued_request_that_cannot_be_read_is_dropped_not_kept_for_ever(
+    open_frontier: object, server: redis.Redis
+) -> None:
+    frontier = open_frontier()  # type: ignore[operator]
+    frontier.enqueue_request(Request("http://sandbox.test/readable", priority=-1))
+    # Written by some other version of the crawler: not a pickle of a request dict.
+    server.zadd(frontier.scheduler.queue.key, {b"\x80\x05not a request": -10})
+    request = frontier.next_request()
+    assert request is not None and request.url == "http://sandbox.test/readable"
+    assert frontier.crawler.stats.get_value("cluewatch/frontier_unreadable") == 1
+    assert not server.hlen(redis_key(SITE, "taking"))
+    frontier.done(request.meta["cw_fp"])
+    assert not crawl_in_progress(server, SITE)
