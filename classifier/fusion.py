@@ -47,7 +47,8 @@ match, whether or not a term stood near the word or matched at all
 
 The weights are set, not fitted: the two models' probabilities averaged,
 and a small lift per lexicon match (the models read the jargon already; the lexicon
-mostly adds what obfuscation hid from them). Compared by 5-fold
+mostly adds what obfuscation hid from them; model directories keep the lifts
+they were fitted with). Compared by 5-fold
 cross-validation over the validation families, weights fitted per category
 there (v2: `w_model * logit(m_c) + w_linear * logit(l_c)` + the same
 lexicon terms) lost recall from fold to fold, and every fitted variant did
@@ -77,12 +78,15 @@ FORMAT_V3 = "cluewatch.fusion.v3"
 # Fitted weights over the two models' logits (read for model directories written before v3).
 FORMAT_V2 = "cluewatch.fusion.v2"
 LEXICON_FEATURES = ("strong", "medium", "weak", "lure")
+# Lexicon lifts at three quarters of v3's (0.5 / 0.25 / 0.125): on the
+# out-of-fold scores of `cluewatch crossval` (two trainings) they unflag 7-8 of
+# 3,358 hard negatives for 1-2 of 5,114 clues; the README's seventh pass.
 DEFAULT_PARAMS: dict[str, float] = {
     "model": 0.5,
     "linear": 0.5,
-    "strong": 0.5,
-    "medium": 0.25,
-    "weak": 0.125,
+    "strong": 0.375,
+    "medium": 0.1875,
+    "weak": 0.09375,
     "lure": 0.3,
     "bias": 0.0,
 }

@@ -57,11 +57,11 @@ def test_lexicon_matches_lift_only_their_category_and_a_lure_only_with_a_match()
 def test_v4_takes_the_category_from_the_linear_model_at_both_models_strength() -> None:
     assert Fusion().format == FORMAT
     model = _probs(0.9)  # the transformer: category 0
-    linear = [0.3, 0.6, *([0.01] * (N - 2))]  # the linear model: category 1, more than 0
+    linear = [0.35, 0.6, *([0.01] * (N - 2))]  # the linear model: category 1, more than 0
     fused = Fusion().fuse(model, linear, {}, lure=False)
-    strength = max(V3.fuse(model, linear, {}, lure=False))  # 0.6: mean of 0.9 and 0.3
+    strength = max(V3.fuse(model, linear, {}, lure=False))  # 0.625: mean of 0.9 and 0.35
     assert math.isclose(fused[1], strength, rel_tol=1e-9)
-    assert math.isclose(fused[0], strength * 0.3 / 0.6, rel_tol=1e-9)
+    assert math.isclose(fused[0], strength * 0.35 / 0.6, rel_tol=1e-9)
     # A lexicon match can move the category, as it lifts the linear share.
     counts = {CATEGORIES[0]: MatchCounts(strong=2)}
     lifted = Fusion().fuse(model, linear, counts, lure=True)
