@@ -18,6 +18,7 @@ import hashlib
 import json
 import sqlite3
 import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -478,6 +479,10 @@ def _dumps_models(models: Iterable[Match | Entity]) -> str:
     return _dumps([m.__dict__ for m in models])
 
 
+# How long a connection waits for another one's lock (and for opening a new store).
+BUSY_TIMEOUT_S = 30.0
+
+
 class SQLiteStore:
     """The clue register in one SQLite file."""
 
@@ -499,27 +504,45 @@ class SQLiteStore:
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-                conn.row_factory = sqlite3.Row
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA busy_timeout=30000")
-                conn.execute("PRAGMA foreign_keys=ON")
-                conn.execute(f"PRAGMA cache_size={-1024 * self.cache_mib}")  # KiB
-                conn.execute("PRAGMA temp_store=MEMORY")
-                # Read pages without copying: up to 2 GiB, this SQLite's largest map
-                # (a store of a million posts is 1.6 GB).
-                conn.execute("PRAGMA mmap_size=2147418112")
-                # Checkpoint when the WAL holds 256 MiB, not 4 MiB: a bulk write dirties
-                # pages all over the random-key indexes, and the same pages again in the
-                # next batches; a bigger WAL copies each of them to the file once for
-                # many commits (measured at 350,000 posts, pages copied per 1,000-post
-                # write: 5,621 at 4 MiB, 3,826 at 64 MiB, 2,013 at 256 MiB).
-                conn.execute("PRAGMA wal_autocheckpoint=65536")
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
+            # Several processes opening one new store at once (crawlers sharing a crawl):
+            # switching it to WAL can answer "database is locked" at once, without
+            # SQLite's busy wait. Try again for as long as the busy timeout.
+            deadline = time.monotonic() + BUSY_TIMEOUT_S
+            while True:
+                try:
+                    conn = self._connect()
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
+                    time.sleep(0.05)
+                except sqlite3.DatabaseError as exc:
+                    raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
             self._local.conn = conn
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute(f"PRAGMA cache_size={-1024 * self.cache_mib}")  # KiB
+            conn.execute("PRAGMA temp_store=MEMORY")
+            # Read pages without copying: up to 2 GiB, this SQLite's largest map
+            # (a store of a million posts is 1.6 GB).
+            conn.execute("PRAGMA mmap_size=2147418112")
+            # Checkpoint when the WAL holds 256 MiB, not 4 MiB: a bulk write dirties
+            # pages all over the random-key indexes, and the same pages again in the
+            # next batches; a bigger WAL copies each of them to the file once for
+            # many commits (measured at 350,000 posts, pages copied per 1,000-post
+            # write: 5,621 at 4 MiB, 3,826 at 64 MiB, 2,013 at 256 MiB).
+            conn.execute("PRAGMA wal_autocheckpoint=65536")
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     @contextmanager

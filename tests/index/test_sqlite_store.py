@@ -472,3 +472,39 @@ def test_a_common_word_is_searched_in_score_order_with_the_same_pages(
         )
     )
     assert "USING INDEX posts_score" in plan and "state IN" not in " ".join(where)
+
+
+def _open_at(path: str, start: float, results: object) -> None:
+    import time
+
+    while time.time() < start:
+        pass
+    try:
+        store = SQLiteStore(path)
+        results.put(store.schema_version)  # type: ignore[attr-defined]
+        store.close()
+    except Exception as exc:
+        results.put(f"{type(exc).__name__}: {exc}")  # type: ignore[attr-defined]
+
+
+def test_processes_opening_one_new_store_at_once_all_open_it(tmp_path: Path) -> None:
+    # Crawler processes sharing a crawl open the shared store together. Switching a
+    # new file to WAL can answer "database is locked" at once, without SQLite's busy
+    # wait; before the store retried, about one trial in ten of three processes failed.
+    import multiprocessing
+    import time
+
+    context = multiprocessing.get_context("fork")
+    for trial in range(12):
+        path = str(tmp_path / f"{trial}.db")
+        results = context.Queue()
+        start = time.time() + 0.2
+        processes = [
+            context.Process(target=_open_at, args=(path, start, results)) for _ in range(4)
+        ]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(60)
+        outcomes = [results.get(timeout=5) for _ in processes]
+        assert outcomes == [len(MIGRATIONS)] * 4, (trial, outcomes)
