@@ -79,8 +79,8 @@ FORMAT_V3 = "cluewatch.fusion.v3"
 FORMAT_V2 = "cluewatch.fusion.v2"
 LEXICON_FEATURES = ("strong", "medium", "weak", "lure")
 # Lexicon lifts at three quarters of v3's (0.5 / 0.25 / 0.125): on the
-# out-of-fold scores of `cluewatch crossval` (two trainings) they unflag 7-8 of
-# 3,358 hard negatives for 1-2 of 5,114 clues; the README's seventh pass.
+# out-of-fold scores of `cluewatch crossval` (three trainings) they unflag 7-9 of
+# 3,358 hard negatives for 1-2 of 5,114 clues (decision 10).
 DEFAULT_PARAMS: dict[str, float] = {
     "model": 0.5,
     "linear": 0.5,

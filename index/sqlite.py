@@ -512,12 +512,11 @@ class SQLiteStore:
                 try:
                     conn = self._connect()
                     break
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                except sqlite3.DatabaseError as exc:
+                    locked = isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+                    if not locked or time.monotonic() > deadline:
                         raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
                     time.sleep(0.05)
-                except sqlite3.DatabaseError as exc:
-                    raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
             self._local.conn = conn
         return conn
 
