@@ -36,7 +36,7 @@ record of real events and must not be used as evidence.
   news reports, court judgments and police bulletins that quote them (the
   wording is our own; nothing is copied). Each file was reviewed by sampling
   for realism and label errors. Benign posts include the hard negatives of
-  `TAXONOMY.md`: pet adoption, legal adoption, news and police bulletins that
+  the project's taxonomy: pet adoption, legal adoption, news and police bulletins that
   quote the jargon, licensed IVF, transplant waiting lists, licensed job
   agencies, international marriages, certificate reissue, accredited paternity
   tests, 代购, pregnancy and childcare talk, second-hand goods, and posts that
@@ -69,7 +69,8 @@ record of real events and must not be used as evidence.
   against it. Each file was checked against the corpus for copied posts,
   and a sample of 40 per file reviewed for label errors.
 * **Policy sentences** (`seeds/`): the anti-trafficking action plans of
-  `../shared/seeds/`, split into sentences (`classifier/data/make_policy_sentences.py`);
+  the mission's seed documents (kept outside the repository), split into
+  sentences (`classifier/data/make_policy_sentences.py SEEDS_DIR`);
   all benign, negative kind `policy`.
 * **Generated posts** (`generated/`): `python -m classifier.generate`, 254
   template families with slot fillers (places, prices in shorthand, fake

@@ -12,6 +12,7 @@ import typer
 
 from cluewatch.errors import CluewatchError
 from cluewatch.settings import Settings
+from cluewatch.taxonomy import CATEGORIES
 
 app = typer.Typer(
     name="cluewatch",
@@ -539,8 +540,9 @@ def train(
     fusion_only: Annotated[
         bool,
         typer.Option(
-            help="Keep the trained models in --out; refit fusion, thresholds and the cascade "
-            "(after a lexicon change) and re-evaluate."
+            help="Keep the trained models in --out; write the current fusion and lexicon "
+            "version (after a lexicon change) and re-evaluate. A refit model keeps its "
+            "thresholds and cascade floor; others have them chosen again on validation."
         ),
     ] = False,
 ) -> None:
@@ -753,7 +755,7 @@ def lexicon_list(
 @lexicon_app.command("add")
 def lexicon_add(
     term: Annotated[str, typer.Argument(help="The canonical term, plain spelling.")],
-    category: Annotated[str, typer.Option(help="Category code (see TAXONOMY).")],
+    category: Annotated[str, typer.Option(help="Category code: " + ", ".join(CATEGORIES) + ".")],
     weight: Annotated[str, typer.Option(help="strong, medium or weak.")],
     note: Annotated[str, typer.Option(help="What the term means, for analysts.")],
     variant: Annotated[list[str] | None, typer.Option(help="A known variant (repeatable).")] = None,

@@ -80,10 +80,6 @@ class Settings(BaseSettings):
         default="",
         description="Contact (e-mail or URL) appended to the User-Agent so site owners can reach the operator.",
     )
-    secret_key: SecretStr | None = Field(
-        default=None,
-        description="Key signing review-app sessions; generated into DATA_DIR/secret_key when unset.",
-    )
     session_hours: float = Field(
         default=8.0, gt=0, description="Review-app session lifetime in hours."
     )

@@ -103,7 +103,7 @@ def test_app_image_installs_pinned_cpu_torch_and_chromium() -> None:
 def test_every_required_variable_is_documented_in_the_readme() -> None:
     text = COMPOSE_FILE.read_text("utf-8")
     required = set(re.findall(r"\$\{([A-Z_]+):\?", text))
-    assert required == {"ELASTIC_PASSWORD", "CLUEWATCH_SECRET_KEY", "CLUEWATCH_CRAWL_CONTACT"}
+    assert required == {"ELASTIC_PASSWORD", "CLUEWATCH_CRAWL_CONTACT"}
     readme = (REPO / "README.md").read_text("utf-8")
     section = readme[readme.index("## Production deployment") :]
     for variable in required | {"CLUEWATCH_TSA_URL"}:
