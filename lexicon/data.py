@@ -23,6 +23,10 @@ from cluewatch.taxonomy import CATEGORIES
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "data"
 FORMAT = "cluewatch.lexicon.v1"
+# Revision of how `lexicon.matcher` reads the data; part of the version, so that
+# a change in matching (not only in the files) gives stored scores a new version.
+# 2: a term's own characters read another way (十买肾: 卖肾, 买肾) are not its context.
+MATCHING_REVISION = "2"
 
 LureKind = Literal["contact", "money", "baby", "evasion"]
 ContextKind = Literal["contact", "money", "baby", "evasion", "term"]
@@ -271,7 +275,7 @@ def load_data(directories: Iterable[Path] = (SHIPPED_DIR,)) -> LexiconData:
         raise LexiconDataError(
             f"no lexicon files in {', '.join(str(d) for d in directories)}; reinstall cluewatch"
         )
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"matching {MATCHING_REVISION}\n".encode())
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

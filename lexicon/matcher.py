@@ -546,7 +546,9 @@ class Matcher:
                         anchors = _SpanIndex(
                             [(o.term, o.start, o.end) for o, _, n in candidates if not n]
                         )
-                    ok = anchors.any_in(lo, hi, match.term.__ne__)
+                    # Another term in the window, not another reading of the
+                    # match's own characters (十买肾: 卖肾 split, or 买肾 inside it).
+                    ok = anchors.any_outside(lo, hi, (match.start, match.end), match.term.__ne__)
                 if not ok:
                     suppressed.append(match)
                     why.append(Ignored("no_context", ",".join(sorted(required))))
@@ -663,6 +665,18 @@ class _SpanIndex:
             for label, start, end in self.spans[first:last]
             if end > lo and not (a <= start and end <= b)
         }
+
+    def any_outside(
+        self, lo: int, hi: int, span: tuple[int, int], accept: Callable[[str], bool]
+    ) -> bool:
+        """Whether a span within [lo, hi) that does not overlap `span` has a label `accept` takes."""
+        first = bisect_left(self.starts, lo - self.LONGEST)
+        last = bisect_left(self.starts, hi)
+        a, b = span
+        return any(
+            end > lo and (end <= a or start >= b) and accept(label)
+            for label, start, end in self.spans[first:last]
+        )
 
     def any_in(self, lo: int, hi: int, accept: Callable[[str], bool]) -> bool:
         return self.first_in(lo, hi, accept) is not None

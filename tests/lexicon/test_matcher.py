@@ -222,3 +222,23 @@ def test_notice_words_are_found_anywhere_in_a_post_each_once(tmp_path: Path) -> 
     (tmp_path / "guards.yaml").write_text("notice: 警方\n", encoding="utf-8")
     with pytest.raises(LexiconDataError, match=r"guards.yaml: 'notice' must be a list of words"):
         load_data([tmp_path])
+
+
+def test_a_term_is_not_its_own_context(tmp_path: Path) -> None:
+    (tmp_path / "lures.yaml").write_text(
+        (FIXTURE / "lures.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / "labor_trafficking.yaml").write_text(
+        "category: labor_trafficking\nterms:\n"
+        "  - {term: 出国, weight: weak, note: 出境, requires: [term]}\n"
+        "  - {term: 扣护照, weight: medium, note: 扣押证件}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "sexual_exploitation.yaml").write_text(
+        "category: sexual_exploitation\nterms:\n  - {term: 出国陪酒, weight: strong, note: 境外陪酒}\n",
+        encoding="utf-8",
+    )
+    lexicon = Matcher(load_data([tmp_path]))
+    # 出国 inside 出国陪酒 is another reading of the same characters, not a second term.
+    assert found(lexicon, "出国陪酒 一个月五万") == [("出国陪酒", "strong", "plain")]
+    assert found(lexicon, "出国打工 扣护照") == [("出国", "weak", "plain"), ("扣护照", "medium", "plain")]
