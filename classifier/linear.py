@@ -130,11 +130,19 @@ class LinearModel:
         from safetensors.numpy import load_file
 
         path = Path(directory) / LINEAR_FILE
+        repair = (
+            "copy the model directory again, retrain with `cluewatch train`, or point "
+            "CLUEWATCH_MODEL_DIR at a complete model directory"
+        )
+        if not path.is_file():
+            raise ModelLoadError(f"{path}: missing (the linear n-gram model); {repair}")
         try:
             tensors = load_file(str(path))
             model = cls(tensors["idf"], tensors["coef"], tensors["intercept"])
         except (OSError, SafetensorError, KeyError) as exc:
-            raise ModelLoadError(f"{path}: cannot load the linear model ({exc})") from exc
+            raise ModelLoadError(
+                f"{path}: corrupt, cannot load the linear model ({exc}); {repair}"
+            ) from exc
         if model.coef.shape != (N_FEATURES, len(CATEGORIES)) or model.idf.shape != (N_FEATURES,):
-            raise ModelLoadError(f"{path}: shapes do not match this version of cluewatch")
+            raise ModelLoadError(f"{path}: shapes do not match this version of cluewatch; {repair}")
         return model

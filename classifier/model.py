@@ -7,7 +7,13 @@ data, the lexicon version it was fused with, its fusion parameters and its
 metrics. An ensemble keeps its further members as checkpoints in
 subdirectories named in `members` (`member-2/` ...; config and weights, the
 tokenizer is shared); their probabilities are averaged. Any local BERT-style
-checkpoint fine-tuned by `cluewatch train` loads the same way.
+checkpoint fine-tuned by `cluewatch train` loads the same way. Beside them lies
+the linear n-gram model (`linear.safetensors`, `classifier/linear.py`), which
+every `cluewatch train` writes and scoring needs.
+
+Every file is required: one that is missing, corrupt or does not match the
+others is a `ModelLoadError` (E040) naming that file, never a model scoring
+with a part left out or filled with random weights.
 """
 
 from __future__ import annotations
@@ -30,6 +36,16 @@ MODEL_META = "cluewatch_model.json"
 # Long texts are cut into windows of the model's length; beyond this many
 # windows the rest of the text is left to the lexicon, which scans it all.
 MAX_WINDOWS = 8
+
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+TOKENIZER_FILE = "tokenizer.json"
+TOKENIZER_CONFIG = "tokenizer_config.json"
+_REPAIR = (
+    "copy the model directory again, retrain with `cluewatch train`, or point "
+    "CLUEWATCH_MODEL_DIR at a complete model directory"
+)
 
 
 def model_input(text: str) -> str:
@@ -83,12 +99,80 @@ class ModelMeta:
         )
 
 
+def _read_json(path: Path, what: str) -> dict[str, Any]:
+    """The JSON object in `path`, which holds `what`; `ModelLoadError` naming the file if it
+    is missing or not a JSON object."""
+    if not path.is_file():
+        raise ModelLoadError(f"{path}: missing ({what}); {_REPAIR}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"{path}: corrupt, not readable JSON ({exc}); {_REPAIR}") from exc
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"{path}: corrupt, not a JSON object; {_REPAIR}")
+    return data
+
+
+def _load_checkpoint(directory: Path) -> Any:
+    """One member's classifier from `config.json` and `model.safetensors` in `directory`,
+    in evaluation mode; `ModelLoadError` naming the file that is missing or corrupt.
+
+    A checkpoint without every weight of the classifier is refused rather than
+    completed with random weights, which would score without a word of warning.
+    """
+    from safetensors import SafetensorError, safe_open
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    config_file = directory / CONFIG_FILE
+    weights_file = directory / WEIGHTS_FILE
+    _read_json(config_file, "the transformer's configuration")
+    try:
+        config = AutoConfig.from_pretrained(str(directory))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelLoadError(
+            f"{config_file}: not a usable model configuration ({exc}); {_REPAIR}"
+        ) from exc
+    if not weights_file.is_file():
+        raise ModelLoadError(f"{weights_file}: missing (the transformer's weights); {_REPAIR}")
+    try:
+        with safe_open(str(weights_file), framework="pt"):
+            pass
+    except (OSError, SafetensorError) as exc:
+        raise ModelLoadError(
+            f"{weights_file}: corrupt or truncated weights ({exc}); {_REPAIR}"
+        ) from exc
+    try:
+        # Mismatched shapes are reported below, naming both files, rather than raised.
+        model, info = AutoModelForSequenceClassification.from_pretrained(
+            str(directory), config=config, output_loading_info=True, ignore_mismatched_sizes=True
+        )
+    except (OSError, ValueError, RuntimeError, SafetensorError) as exc:
+        raise ModelLoadError(f"{weights_file}: cannot load the weights ({exc}); {_REPAIR}") from exc
+    if info["mismatched_keys"]:
+        names = sorted(str(key[0]) for key in info["mismatched_keys"])
+        raise ModelLoadError(
+            f"{weights_file}: {len(names)} weights do not have the shapes {config_file} "
+            f"gives ({_some(names)}); {_REPAIR}"
+        )
+    if info["missing_keys"]:
+        names = sorted(info["missing_keys"])
+        raise ModelLoadError(
+            f"{weights_file}: lacks {len(names)} of the classifier's weights "
+            f"({_some(names)}); {_REPAIR}"
+        )
+    return model.eval()
+
+
+def _some(names: Sequence[str]) -> str:
+    return ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+
+
 class TextClassifier:
     """A loaded multi-label classifier: texts in, a probability per category out."""
 
     def __init__(self, directory: Path, *, batch_size: int = 32) -> None:
         import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
@@ -103,15 +187,19 @@ class TextClassifier:
             raise ModelLoadError(
                 f"{self.directory}: model labels {self.meta.labels} do not match the taxonomy"
             )
+        # The ensemble's members, each a checkpoint; their probabilities are averaged.
         paths = [self.directory, *(self.directory / m for m in self.meta.members)]
+        self.models = [_load_checkpoint(p) for p in paths]
+        tokenizer_file = self.directory / TOKENIZER_FILE
+        _read_json(tokenizer_file, "the tokenizer")
+        if (self.directory / TOKENIZER_CONFIG).exists():
+            _read_json(self.directory / TOKENIZER_CONFIG, "the tokenizer's settings")
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(str(self.directory))
-            # The ensemble's members, each a checkpoint; their probabilities are averaged.
-            self.models = [
-                AutoModelForSequenceClassification.from_pretrained(str(p)).eval() for p in paths
-            ]
-        except (OSError, ValueError, RuntimeError) as exc:
-            raise ModelLoadError(f"{self.directory}: cannot load the model ({exc})") from exc
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelLoadError(
+                f"{tokenizer_file}: cannot load the tokenizer ({exc}); {_REPAIR}"
+            ) from exc
         self._torch = torch
         self.batch_size = batch_size
         self.version = self.meta.version

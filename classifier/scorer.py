@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from classifier.evaluate import category_flags
 from classifier.fusion import Fusion, evidence
-from classifier.linear import LINEAR_FILE, LinearModel
+from classifier.linear import LinearModel
 from classifier.model import TextClassifier
 from cluewatch.taxonomy import BENIGN, CATEGORIES
 from lexicon import Analysis, Matcher, category_evidence
@@ -93,6 +93,7 @@ class Scorer:
     category at least `cascade_floor` (chosen at training time so that the
     cascade loses almost no recall). Elsewhere the linear probabilities stand
     in for the transformer's. `cascade=False` runs the transformer on all.
+    Every fusion format reads the linear model, so it is required.
 
     A post is flagged when a category's fused score reaches that category's
     threshold (chosen on validation families for the model's target
@@ -107,7 +108,7 @@ class Scorer:
         classifier: TextClassifier,
         *,
         threshold: float | None = None,
-        linear: LinearModel | None = None,
+        linear: LinearModel,
         cascade: bool = True,
     ) -> None:
         self.matcher = matcher
@@ -122,7 +123,7 @@ class Scorer:
                 for c in CATEGORIES
             ]
         )
-        self.cascade = cascade and linear is not None
+        self.cascade = cascade
         self.cascade_floor = float(meta.metrics.get("cascade_floor", 0.05))
 
     @classmethod
@@ -134,23 +135,23 @@ class Scorer:
         threshold: float | None = None,
         cascade: bool = True,
     ) -> Scorer:
+        """The lexicon (with the operator's `lexicon_dirs`) and `model_dir`'s models:
+        the transformer and the linear model; `ModelLoadError` (E040) naming the file
+        when one of the directory's files is missing or corrupt."""
         data = load_data(lexicon_dirs) if lexicon_dirs else load_data()
-        linear = LinearModel.load(model_dir) if (model_dir / LINEAR_FILE).exists() else None
+        classifier = TextClassifier(model_dir)
         return cls(
             Matcher(data),
-            TextClassifier(model_dir),
+            classifier,
             threshold=threshold,
-            linear=linear,
+            linear=LinearModel.load(model_dir),
             cascade=cascade,
         )
 
     def compute(self, texts: Sequence[str]) -> Scored:
         analyses = self.matcher.analyze_many(texts)
         n = len(texts)
-        if self.linear is not None:
-            linear = self.linear.predict(texts)
-        else:
-            linear = np.full((n, len(CATEGORIES)), 0.5, dtype=np.float32)
+        linear = self.linear.predict(texts)
         if self.cascade:
             has_term = np.array([bool(a.matches) for a in analyses], dtype=bool)
             run = has_term | (linear.max(axis=1) >= self.cascade_floor)
@@ -162,7 +163,7 @@ class Scorer:
         blank = np.array([_HAN.search(t) is None for t in texts], dtype=bool)
         linear[blank] = BLANK_PROBABILITY
         run &= ~blank
-        model = linear.copy() if self.linear is not None else np.zeros_like(linear)
+        model = linear.copy()
         model[blank] = BLANK_PROBABILITY
         chosen = np.flatnonzero(run)
         if len(chosen):

@@ -6,12 +6,12 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import IO, Annotated, Any, NoReturn
 
 import typer
 
-from cluewatch.errors import CluewatchError
-from cluewatch.settings import Settings
+from cluewatch.errors import CluewatchError, SettingsError
+from cluewatch.settings import Settings, load_settings
 from cluewatch.taxonomy import CATEGORIES
 
 app = typer.Typer(
@@ -33,9 +33,22 @@ SCORE_BATCH = 64
 CLI_ACTOR = "cli"
 
 
+# The command-line option that overrides a setting, where it is not `--` + the setting's name.
+SETTING_OPTIONS = {"flag_threshold": "--threshold"}
+
+
 def _settings(**overrides: Any) -> Settings:
+    """The settings from the environment with the command's options (`overrides`, None
+    for an option not given) on top. An invalid value ends the command: one E001 line
+    per value naming its environment variable or option, exit status 2."""
     clean = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**clean)
+    options = {k: SETTING_OPTIONS.get(k, "--" + k.replace("_", "-")) for k in clean}
+    try:
+        return load_settings(clean, sources=options)
+    except SettingsError as exc:
+        for problem in exc.problems:
+            typer.echo(f"error: {exc.code}: {problem}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def _store() -> Any:
@@ -77,6 +90,92 @@ def _parse_score_line(line: str) -> tuple[dict[str, Any] | None, str | None]:
     return record, None
 
 
+class _ScoreOutput:
+    """Where `score` writes its results: '-' is stdout, else the file `output`.
+
+    A regular file (new or existing) is written to a temporary file beside it,
+    renamed over it only when the run ends without an exception: a failed or
+    interrupted run leaves neither a truncated output nor a damaged older file.
+    A special file (/dev/null, a pipe) is written in place. An output that is
+    the input itself, a directory, or in a directory that does not exist or is
+    not writable ends the command with exit status 2 before anything is read.
+    """
+
+    def __init__(self, output: str, *, source: IO[bytes]) -> None:
+        import os
+        import stat
+        import tempfile
+
+        self.output = output
+        self.stream: IO[str] = sys.stdout
+        self.temporary: Path | None = None
+        if output == "-":
+            return
+        target = Path(output).resolve()  # through a symbolic link: the file it names
+        self.target = target
+        try:
+            existing = os.stat(target)
+        except FileNotFoundError:
+            existing = None
+        except OSError as exc:
+            self._refuse(exc.strerror or str(exc))
+        if existing is not None and not stat.S_ISREG(existing.st_mode):
+            if stat.S_ISDIR(existing.st_mode):
+                self._refuse("it is a directory")
+            self.stream = open(output, "w", encoding="utf-8")  # noqa: SIM115
+            return
+        if existing is not None and os.path.samestat(os.fstat(source.fileno()), existing):
+            self._refuse(
+                "it is the input file, which would be overwritten while it is read; "
+                "write to another file"
+            )
+        if not target.parent.is_dir():
+            self._refuse(f"directory {target.parent} does not exist")
+        if existing is not None and not os.access(target, os.W_OK):
+            self._refuse("permission denied")
+        try:
+            handle, name = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
+            )
+        except OSError as exc:
+            self._refuse(f"cannot create a file in {target.parent} ({exc.strerror})")
+        if existing is not None:
+            mode = stat.S_IMODE(existing.st_mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.fchmod(handle, mode)
+        self.temporary = Path(name)
+        self.stream = open(handle, "w", encoding="utf-8")  # noqa: SIM115
+
+    def _refuse(self, reason: str) -> NoReturn:
+        typer.echo(f"error: cannot write output {self.output}: {reason}", err=True)
+        raise typer.Exit(2)
+
+    def __enter__(self) -> IO[str]:
+        return self.stream
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        import os
+
+        if self.stream is sys.stdout:
+            self.stream.flush()
+            return
+        if self.temporary is None:
+            self.stream.close()
+            return
+        try:
+            if exc_type is None:
+                self.stream.flush()
+                os.fsync(self.stream.fileno())
+            self.stream.close()
+            if exc_type is None:
+                os.replace(self.temporary, self.target)
+        finally:
+            self.temporary.unlink(missing_ok=True)
+
+
 @app.command()
 def score(
     input: Annotated[str, typer.Argument(help="JSON Lines input file, or '-' for stdin.")],
@@ -95,27 +194,42 @@ def score(
     ] = None,
 ) -> None:
     """Score posts with the lexicon, the classifier and fusion; no crawling, no index writes."""
-    from classifier.scorer import Scorer, scored_text
+    from classifier.scorer import Scorer
     from cluewatch.runtime import settle_heap
     from lexicon.manage import directories
 
-    try:
-        settings = _settings(model_dir=model_dir, flag_threshold=threshold)
-        scorer = Scorer.from_paths(
-            model_dir=settings.model_dir,
-            lexicon_dirs=directories(settings.lexicon_dir),
-            threshold=settings.flag_threshold,
-        )
-    except CluewatchError as exc:
-        _fail(exc)
-    settle_heap()
+    settings = _settings(model_dir=model_dir, flag_threshold=threshold)
     try:
         # Binary lines, decoded one by one: a line that is not UTF-8 is skipped alone.
         source = sys.stdin.buffer if input == "-" else open(input, "rb")  # noqa: SIM115
     except OSError as exc:
         typer.echo(f"error: cannot open input {input}: {exc.strerror}", err=True)
         raise typer.Exit(2) from exc
-    sink = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
+    try:
+        with _ScoreOutput(output, source=source) as sink:
+            try:
+                scorer = Scorer.from_paths(
+                    model_dir=settings.model_dir,
+                    lexicon_dirs=directories(settings.lexicon_dir),
+                    threshold=settings.flag_threshold,
+                )
+            except CluewatchError as exc:
+                _fail(exc)
+            settle_heap()
+            skipped = _score_lines(source, sink, scorer)
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()
+    if skipped:
+        typer.echo(f"{skipped} line(s) skipped", err=True)
+        raise typer.Exit(1)
+
+
+def _score_lines(source: IO[bytes], sink: IO[str], scorer: Any) -> int:
+    """Score `source`'s lines into `sink` in batches with `scorer` (a `Scorer`); reports
+    each line skipped on stderr and returns how many were."""
+    from classifier.scorer import scored_text
+
     skipped = 0
     batch: list[dict[str, Any]] = []
 
@@ -128,54 +242,54 @@ def score(
         sink.flush()
         batch.clear()
 
-    try:
-        for number, raw in enumerate(source, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                skipped += 1
-                typer.echo(
-                    f"line {number}: skipped: not UTF-8 ({exc.reason} at byte {exc.start})",
-                    err=True,
-                )
-                continue
-            record, reason = _parse_score_line(line)
-            if record is None:
-                skipped += 1
-                typer.echo(f"line {number}: skipped: {reason}", err=True)
-                continue
-            batch.append(record)
-            if len(batch) >= SCORE_BATCH:
-                flush()
-        flush()
-    finally:
-        if sink is not sys.stdout:
-            sink.close()
-        if source is not sys.stdin.buffer:
-            source.close()
-    if skipped:
-        typer.echo(f"{skipped} line(s) skipped", err=True)
-        raise typer.Exit(1)
+    for number, raw in enumerate(source, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            skipped += 1
+            typer.echo(
+                f"line {number}: skipped: not UTF-8 ({exc.reason} at byte {exc.start})",
+                err=True,
+            )
+            continue
+        record, reason = _parse_score_line(line)
+        if record is None:
+            skipped += 1
+            typer.echo(f"line {number}: skipped: {reason}", err=True)
+            continue
+        batch.append(record)
+        if len(batch) >= SCORE_BATCH:
+            flush()
+    flush()
+    return skipped
 
 
 # -- crawling ------------------------------------------------------------------
 
 
-def _load_sites(settings: Settings, names: list[str] | None) -> list[Any]:
-    from crawler.config import load_site
+# The exit status of `crawl --all` (and `schedule --once` of every site) when a site
+# file was invalid: the valid sites were crawled, and cron must still notice.
+INVALID_SITES_EXIT_STATUS = 2
 
-    paths = sorted(settings.sites_dir.glob("*.yaml"))
-    sites = []
-    problems = 0
-    for path in paths:
-        try:
-            site = load_site(path, variables={"SANDBOX": settings.sandbox_url})
-        except CluewatchError as exc:
-            problems += 1
-            typer.echo(f"error: {exc} (site skipped)", err=True)
-            continue
-        if names is None or site.name in names:
-            sites.append(site)
+
+def _load_sites(settings: Settings, names: list[str] | None) -> tuple[list[Any], int]:
+    """The valid sites (those `names`, or every one) and how many site files were invalid.
+
+    Each invalid file (or duplicate site name) is reported on stderr and skipped.
+    A missing or empty sites directory, or a named site without one valid file,
+    exits with status 2.
+    """
+    from crawler.config import load_site_dir
+
+    try:
+        valid, problems = load_site_dir(
+            settings.sites_dir, variables={"SANDBOX": settings.sandbox_url}
+        )
+    except CluewatchError as exc:
+        _fail(exc)
+    for problem in problems:
+        typer.echo(f"error: {problem} (site skipped)", err=True)
+    sites = [site for site in valid if names is None or site.name in names]
     if names:
         missing = set(names) - {s.name for s in sites}
         if missing:
@@ -184,16 +298,17 @@ def _load_sites(settings: Settings, names: list[str] | None) -> list[Any]:
                 err=True,
             )
             raise typer.Exit(2)
-    return sites
+    return sites, len(problems)
 
 
 def _print_summaries(summaries: list[Any]) -> None:
     from cluewatch.taxonomy import CATEGORY_NAMES_ZH
 
     for s in summaries:
+        ended = s.finish_reason if s.status == "finished" else f"failed: {', '.join(s.reasons)}"
         typer.echo(
             f"  {s.site}: {s.pages} pages, {s.posts_seen} posts seen, {s.new} new, "
-            f"{s.changed} changed, {s.unchanged} unchanged ({s.finish_reason})"
+            f"{s.changed} changed, {s.unchanged} unchanged ({ended})"
         )
         for category, n in sorted(s.flagged.items()):
             typer.echo(f"      flagged {category} ({CATEGORY_NAMES_ZH.get(category, '')}): {n}")
@@ -201,6 +316,42 @@ def _print_summaries(summaries: list[Any]) -> None:
             typer.echo(
                 "      errors: " + ", ".join(f"{k} {v}" for k, v in sorted(s.errors.items()))
             )
+        if s.status != "finished" and s.unreachable:
+            typer.echo("      could not connect: " + "; ".join(s.unreachable))
+
+
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+def _log_level(value: str) -> str:
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise typer.BadParameter(
+            f"{value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}"
+        )
+    return level
+
+
+def _fail_dead_runs(settings: Settings, sites: list[str]) -> None:
+    """Record as failed the runs of `sites` (whose locks this process holds) still
+    recorded as running: their processes died without closing them."""
+    from cluewatch.wiring import open_store
+    from crawler.runs import fail_dead_runs
+
+    try:
+        store = open_store(settings)
+    except CluewatchError as exc:
+        _fail(exc)
+    try:
+        for site in sites:
+            for run in fail_dead_runs(store, site):
+                typer.echo(
+                    f"note: run {run.id} of {site} was still recorded as running, but no "
+                    "process holds the site's lock: recorded failed (process_died)",
+                    err=True,
+                )
+    finally:
+        store.close()
 
 
 @app.command()
@@ -209,7 +360,9 @@ def crawl(
         list[str] | None, typer.Argument(help="Site names (file names in the sites directory).")
     ] = None,
     all_sites: Annotated[bool, typer.Option("--all", help="Crawl every site.")] = False,
-    log_level: Annotated[str, typer.Option(help="Scrapy log level.")] = "WARNING",
+    log_level: Annotated[
+        str, typer.Option(help=f"Scrapy log level: {', '.join(LOG_LEVELS)}.", callback=_log_level)
+    ] = "WARNING",
     join: Annotated[
         bool,
         typer.Option(
@@ -224,6 +377,12 @@ def crawl(
     is skipped with the reason, the others still crawl, and the exit status is 3.
     With CLUEWATCH_REDIS_URL set no lock is taken: processes crawling the same
     site join one shared crawl through Redis instead.
+
+    Exit status: 0 when every run finished; 130 when interrupted (SIGINT or
+    SIGTERM); 2 when a site file was invalid (with --all the valid sites are
+    still crawled); 1 when a run failed (it fetched no page, or its host could
+    not be reached); 3 when a site was skipped for its lock. The first that
+    applies, in that order.
     """
     import os
     from contextlib import ExitStack
@@ -236,12 +395,13 @@ def crawl(
         site_lock,
     )
     from crawler.runner import run_crawls
+    from crawler.runs import INTERRUPTED, INTERRUPTED_EXIT_STATUS, RUN_FAILED_EXIT_STATUS
 
     if not sites and not all_sites:
         typer.echo("error: name a site or use --all", err=True)
         raise typer.Exit(2)
     settings = _settings()
-    chosen = _load_sites(settings, None if all_sites else sites)
+    chosen, invalid = _load_sites(settings, None if all_sites else sites)
     if join:
         chosen = _in_progress(settings, chosen)
         if not chosen:
@@ -265,12 +425,22 @@ def crawl(
                 typer.echo(f"skipped {site.name}: {exc}", err=True)
                 continue
             free.append(site)
+        summaries = []
         if free:
+            if not settings.redis_url:
+                _fail_dead_runs(settings, [site.name for site in free])
             try:
                 summaries = run_crawls(settings, free, log_level=log_level, join=join)
             except CluewatchError as exc:
                 _fail(exc)
             _print_summaries(summaries)
+    if any(INTERRUPTED in s.reasons for s in summaries):
+        raise typer.Exit(INTERRUPTED_EXIT_STATUS)
+    if invalid and all_sites:
+        typer.echo(f"error: {invalid} invalid site file(s) skipped (above)", err=True)
+        raise typer.Exit(INVALID_SITES_EXIT_STATUS)
+    if any(s.status != "finished" for s in summaries):
+        raise typer.Exit(RUN_FAILED_EXIT_STATUS)
     if skipped:
         raise typer.Exit(LOCKED_EXIT_STATUS)
 
@@ -287,15 +457,16 @@ MaxCrawlsOption = Annotated[
 
 def _run_launcher(
     settings: Settings, sites: str | None, launcher: type[Any], *, once: bool = False, **kwargs: Any
-) -> list[Any]:
+) -> tuple[list[Any], int]:
     """Run a `crawler.schedule` launcher (Scheduler or Worker) over the chosen sites until
-    SIGINT/SIGTERM (or, once, until its crawls end); returns the outcomes."""
+    SIGINT/SIGTERM (or, once, until its crawls end); returns the outcomes and how many
+    site files were invalid."""
     import signal
 
     from cluewatch.wiring import open_store
 
     names = [n.strip() for n in sites.split(",") if n.strip()] if sites is not None else None
-    chosen = _load_sites(settings, names)
+    chosen, invalid = _load_sites(settings, names)
     if not chosen:
         typer.echo(f"error: no valid site file in {settings.sites_dir}", err=True)
         raise typer.Exit(2)
@@ -314,7 +485,7 @@ def _run_launcher(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda _signum, _frame: runner.stop())
     outcomes: list[Any] = runner.run(once=once)
-    return outcomes
+    return outcomes, invalid
 
 
 @app.command()
@@ -331,11 +502,15 @@ def schedule(
     """Crawl each site on its cron `schedule` until SIGINT/SIGTERM; every run is recorded.
 
     Prints one line per launch, finish, failure and skipped fire. With --once
-    the exit status is 1 if any run failed or was skipped.
+    the exit status is 2 if a site file was invalid (without --sites; the valid
+    sites are still crawled), else 1 if any run failed or was skipped.
     """
     from crawler.schedule import Scheduler
 
-    outcomes = _run_launcher(_settings(max_crawls=max_crawls), sites, Scheduler, once=once)
+    outcomes, invalid = _run_launcher(_settings(max_crawls=max_crawls), sites, Scheduler, once=once)
+    if once and invalid and sites is None:
+        typer.echo(f"error: {invalid} invalid site file(s) skipped (above)", err=True)
+        raise typer.Exit(INVALID_SITES_EXIT_STATUS)
     if once and any(o.status != "finished" for o in outcomes):
         raise typer.Exit(1)
 
@@ -377,15 +552,47 @@ def worker(
     _run_launcher(settings, sites, Worker, redis_url=settings.redis_url, poll_seconds=poll)
 
 
+def _site_names(settings: Settings) -> set[str]:
+    """The names of the sites directory's valid site files (none if it cannot be read)."""
+    from crawler.config import load_site_dir
+
+    try:
+        valid, _problems = load_site_dir(
+            settings.sites_dir, variables={"SANDBOX": settings.sandbox_url}
+        )
+    except CluewatchError:
+        return set()
+    return {site.name for site in valid}
+
+
 @app.command()
 def runs(
     site: Annotated[str | None, typer.Option(help="Only this site's runs.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Most recent runs to show.")] = 20,
 ) -> None:
-    """Recorded crawl runs, newest first: times (local), status, pages, posts, errors by kind."""
+    """Recorded crawl runs, newest first: times (local), status, pages, posts, errors by kind.
+
+    A run still recorded as running whose process is gone (no process holds its
+    site's lock) is recorded failed first, with the reason process_died.
+    """
+    from crawler.locks import locks_dir
+    from crawler.runs import fail_runs_without_process
+
+    settings = _settings()
     store = _store()
     recorded = store.crawl_runs(site=site, limit=limit)
+    if not settings.redis_url and fail_runs_without_process(
+        store, recorded, locks_dir(settings.data_dir)
+    ):
+        recorded = store.crawl_runs(site=site, limit=limit)
     if not recorded:
+        if site and site not in _site_names(settings):
+            typer.echo(
+                f"error: no site named {site!r} in {settings.sites_dir} and no runs "
+                "recorded for it; `cluewatch runs` lists the sites crawled",
+                err=True,
+            )
+            raise typer.Exit(2)
         typer.echo("no crawl runs recorded" + (f" for {site}" if site else ""))
         return
 
@@ -434,9 +641,19 @@ def sandbox_serve(
     ] = 0,
 ) -> None:
     """Serve the sandbox web on 127.0.0.1 until interrupted."""
+    from cluewatch.errors import CrawlError
     from crawler.sandbox.server import Sandbox
 
-    sandbox = Sandbox(port=port, slow_seconds=slow_seconds, bench_threads=bench_threads).start()
+    try:
+        sandbox = Sandbox(port=port, slow_seconds=slow_seconds, bench_threads=bench_threads)
+    except OSError as exc:
+        _fail(
+            CrawlError(
+                f"cannot serve the sandbox on 127.0.0.1:{port} (--port): {exc.strerror or exc}; "
+                "stop what listens there or choose another --port"
+            )
+        )
+    sandbox.start()
     typer.echo(
         f"sandbox web at {sandbox.url}/ (/forum/, /tieba/, /classifieds/, /qa/, /weibo/, /blog/"
         f"{', /bench/' if bench_threads else ''}); Ctrl-C stops"
@@ -1075,15 +1292,13 @@ def bundle_export(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the ZIP.")],
     by: Annotated[str, typer.Option("--by", help=BY_HELP)],
 ) -> None:
-    """Download an approved bundle to a file (counted and audited)."""
-    import shutil
-
+    """Download an approved bundle to a file (owner-only permissions); the download is
+    counted and audited once the file is written whole, and not at all if writing fails."""
     bundles, store = _bundles()
     try:
-        record, path = bundles.download(bundle_id, by=_acting(store, by))
+        record = bundles.export_to(bundle_id, output, by=_acting(store, by))
     except CluewatchError as exc:
         _fail(exc)
-    shutil.copyfile(path, output)
     typer.echo(f"bundle {record.id} written to {output} (SHA-256 {record.sha256})")
 
 

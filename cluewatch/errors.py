@@ -28,6 +28,15 @@ class SiteConfigError(CluewatchError):
     code = "E002"
 
 
+class SettingsError(ConfigError):
+    """Settings with invalid values: `problems` holds one line per value, naming its
+    environment variable (or command-line option) and the reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
 # E020-E039: lexicon data
 class LexiconDataError(CluewatchError):
     """A lexicon data file is invalid; the message names the file, line and reason."""

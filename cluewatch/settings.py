@@ -6,10 +6,16 @@ the environment at import time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cluewatch.errors import SettingsError
+
+ENV_PREFIX = "CLUEWATCH_"
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_DIR = PACKAGE_ROOT / "classifier" / "models" / "default"
@@ -19,7 +25,7 @@ DEFAULT_SITES_DIR = PACKAGE_ROOT / "crawler" / "sites"
 class Settings(BaseSettings):
     """cluewatch settings, read from `CLUEWATCH_*` environment variables."""
 
-    model_config = SettingsConfigDict(env_prefix="CLUEWATCH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     data_dir: Path = Field(
         default=Path("cluewatch-data"),
@@ -102,7 +108,7 @@ class Settings(BaseSettings):
         "(counts and timings only).",
     )
     host: str = Field(default="127.0.0.1", description="Address the review app listens on.")
-    port: int = Field(default=8000, description="Port the review app listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the review app listens on.")
 
     @field_validator(
         "es_url", "redis_url", "flag_threshold", "tsa_url", "metrics_token", mode="before"
@@ -139,3 +145,35 @@ class Settings(BaseSettings):
         if self.crawl_contact:
             return f"cluewatch/0.1 (+patrol crawler; contact: {self.crawl_contact})"
         return self.user_agent
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, *, sources: Mapping[str, str] | None = None
+) -> Settings:
+    """The settings from the environment, with `overrides` (by field name) on top.
+
+    Raises `SettingsError` (E001) with one line per invalid value, naming where
+    the value came from: `sources[field]` for an override (a command-line
+    option, say), else the field's `CLUEWATCH_*` environment variable; then the
+    reason and the setting's help. Secret values are not repeated.
+    """
+    given = dict(overrides or {})
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else ""
+            field = Settings.model_fields.get(name)
+            secret = field is not None and "SecretStr" in str(field.annotation)
+            value = "(hidden)" if secret else repr(error["input"])
+            if name in given:
+                origin = (sources or {}).get(name, name)
+                todo = "correct it"
+            else:
+                origin = f"{ENV_PREFIX}{name.upper()}" if field else "settings"
+                todo = f"correct or unset {origin}"
+            if field is not None and field.description:
+                todo += f" ({field.description})"
+            problems.append(f"{origin}={value}: {error['msg']}; {todo}")
+        raise SettingsError(problems) from exc

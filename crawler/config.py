@@ -18,7 +18,7 @@ from lxml import etree
 from parsel.csstranslator import css2xpath
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cluewatch.errors import SiteConfigError
+from cluewatch.errors import ConfigError, SiteConfigError
 
 
 class Selector(BaseModel):
@@ -313,6 +313,52 @@ def load_site(path: Path, *, variables: dict[str, str] | None = None) -> SiteCon
         raise SiteConfigError(f"{path}: key '{key}': {first['msg']}") from exc
 
 
+def load_site_dir(
+    directory: Path, *, variables: dict[str, str] | None = None
+) -> tuple[list[SiteConfig], list[SiteConfigError]]:
+    """The valid sites of a directory's `*.yaml` files, and an error for each bad file.
+
+    Two files with the same `name` are both bad (one error naming both files):
+    which of them a command meant is unknown, and the name is the key of the
+    site's lock, frontier and runs. Raises `ConfigError` when the directory is
+    missing or holds no site file.
+    """
+    if not directory.is_dir():
+        raise ConfigError(
+            f"sites directory {directory} does not exist (CLUEWATCH_SITES_DIR); "
+            "set CLUEWATCH_SITES_DIR to the directory of site YAML files"
+        )
+    paths = sorted(directory.glob("*.yaml"))
+    if not paths:
+        raise ConfigError(
+            f"no site files (*.yaml) in {directory} (CLUEWATCH_SITES_DIR); "
+            "add one per site (docs/crawling.md) or point CLUEWATCH_SITES_DIR elsewhere"
+        )
+    sites: list[SiteConfig] = []
+    problems: list[SiteConfigError] = []
+    for path in paths:
+        try:
+            sites.append(load_site(path, variables=variables))
+        except SiteConfigError as exc:
+            problems.append(exc)
+    by_name: dict[str, list[SiteConfig]] = {}
+    for site in sites:
+        by_name.setdefault(site.name, []).append(site)
+    for name, same in by_name.items():
+        if len(same) > 1:
+            files = ", ".join(str(s.source_file) for s in same)
+            problems.append(
+                SiteConfigError(
+                    f"{files}: key 'name': {name!r} is the name of {len(same)} site files; "
+                    "give each site its own name"
+                )
+            )
+    return [s for s in sites if len(by_name[s.name]) == 1], problems
+
+
 def load_sites(directory: Path, *, variables: dict[str, str] | None = None) -> list[SiteConfig]:
-    """All site files of a directory; raises on the first bad file."""
-    return [load_site(p, variables=variables) for p in sorted(directory.glob("*.yaml"))]
+    """All site files of a directory; raises on the first bad file (or duplicate name)."""
+    sites, problems = load_site_dir(directory, variables=variables)
+    if problems:
+        raise problems[0]
+    return sites

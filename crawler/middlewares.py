@@ -1,4 +1,5 @@
-"""Downloader middlewares: retries with backoff that honour Retry-After.
+"""Downloader middlewares: retries with backoff that honour Retry-After, and giving
+up on a host that cannot be reached.
 
 Scrapy's retry middleware sends a failed request again at once. Here a
 retry waits: `Retry-After` when the site says how long (429, 503), pausing
@@ -7,21 +8,44 @@ the whole domain that long and slowing it to at least that delay after
 (`RETRY_BACKOFF_BASE` × 2^attempt, at most `RETRY_BACKOFF_MAX`). A
 Retry-After longer than `RETRY_AFTER_MAX` is not waited for: the request
 fails and is counted, and the next crawl tries again.
+
+`UnreachableHostMiddleware` counts connection failures per host (refused,
+no route, connect timed out, name not resolved), every attempt including
+retries. After `CLUEWATCH_UNREACHABLE_AFTER` of them in a row with no
+response from the host in between, it closes the spider with the reason
+`unreachable` instead of trying every queued URL of a host that is down
+(four tries each): the run is recorded failed, and what is left in the
+frontier is resumed by the next crawl.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    NotConfigured,
+)
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+from twisted.internet import error as twisted_error
+from twisted.internet.defer import Deferred
+
+from crawler.runs import CONNECT_FAILED, UNREACHABLE
+
+logger = logging.getLogger(__name__)
 
 
 def retry_after_seconds(value: bytes | None, *, now: datetime | None = None) -> float | None:
@@ -102,3 +126,81 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return
         slot.delay = max(slot.delay, wait)
         slot.lastseen = max(slot.lastseen, time.monotonic() + wait)
+
+
+def connect_failure(exception: BaseException) -> str | None:
+    """What kept a request from reaching its host, for people (``connection refused``),
+    or None when the host was reached (or the failure says nothing about it)."""
+    if isinstance(exception, DownloadConnectionRefusedError | twisted_error.ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(
+        exception,
+        CannotResolveHostError | twisted_error.DNSLookupError | twisted_error.UnknownHostError,
+    ):
+        return "name not resolved"
+    if isinstance(exception, twisted_error.NoRouteError):
+        return "no route to host"
+    if isinstance(exception, twisted_error.TCPTimedOutError):
+        return "connect timed out"
+    if isinstance(exception, twisted_error.TimeoutError):
+        # A ConnectError to Twisted, but also what a slow answer ends in.
+        return None
+    if isinstance(exception, twisted_error.ConnectError):
+        return "cannot connect"
+    return None
+
+
+class UnreachableHostMiddleware:
+    """Closes the spider (`unreachable`) once a host failed to connect
+    `CLUEWATCH_UNREACHABLE_AFTER` times in a row; 0 switches it off.
+
+    Placed nearer the downloader than the retry middleware, so that it sees
+    every attempt; a response of any status from the host resets its count.
+    """
+
+    def __init__(self, crawler: Crawler, *, limit: int) -> None:
+        self.crawler = crawler
+        self.limit = limit
+        self.in_a_row: dict[str, int] = {}
+        self.closing: Deferred[None] | None = None  # the close under way, kept until done
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> UnreachableHostMiddleware:
+        limit = crawler.settings.getint("CLUEWATCH_UNREACHABLE_AFTER", 0)
+        if limit <= 0:
+            raise NotConfigured
+        return cls(crawler, limit=limit)
+
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Response:
+        self.in_a_row.pop(urlparse_cached(request).netloc, None)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
+        kind = connect_failure(exception)
+        if kind is None:
+            return None
+        host = urlparse_cached(request).netloc
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(f"{CONNECT_FAILED}{host}/{kind}")
+        count = self.in_a_row[host] = self.in_a_row.get(host, 0) + 1
+        if self.closing is not None:
+            # The spider is closing: no more tries, so it closes without waiting for them.
+            request.meta["dont_retry"] = True
+        elif count >= self.limit:
+            request.meta["dont_retry"] = True
+            logger.error(
+                "%s: giving up on %s: %s %d times in a row; the crawl stops (%s)",
+                self.crawler.spider.name if self.crawler.spider else "crawl",
+                host,
+                kind,
+                count,
+                UNREACHABLE,
+            )
+            engine = self.crawler.engine
+            assert engine is not None
+            # Not awaited: closing waits for the downloads in progress, this one included.
+            self.closing = deferred_from_coro(engine.close_spider_async(reason=UNREACHABLE))
+        return None

@@ -9,13 +9,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
-from scrapy.exceptions import ScrapyDeprecationWarning
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ScrapyDeprecationWarning,
+)
 from scrapy.settings import Settings as ScrapySettings
+from twisted.internet import error as twisted_error
+from twisted.web.client import ResponseFailed
 
 from cluewatch.runtime import steady_malloc
 from cluewatch.settings import Settings
 from crawler.config import SiteConfig
 from crawler.pipelines.index import run_errors
+from crawler.runs import SHUTDOWN, connect_failures, run_outcome
 from crawler.spiders.config_spider import ConfigSpider
 
 
@@ -30,6 +39,12 @@ class CrawlSummary:
     flagged: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     finish_reason: str = ""
+    # As the run is recorded: `failed` with `reasons` (keys of its errors) when the
+    # crawl did not finish or fetched nothing (`crawler.runs.run_outcome`).
+    status: str = "finished"
+    reasons: dict[str, int] = field(default_factory=dict)
+    # Connection failures by host, for people (`crawler.runs.connect_failures`).
+    unreachable: list[str] = field(default_factory=list)
 
 
 def scrapy_settings(settings: Settings, *, log_level: str = "INFO") -> ScrapySettings:
@@ -102,6 +117,36 @@ class _BelowLevel(logging.Filter):
         return True
 
 
+# Download failures that say all there is to say in one line: Scrapy logs some of
+# them (robots.txt) with a traceback of its own internals.
+_DOWNLOAD_ERRORS = (
+    DownloadConnectionRefusedError,
+    CannotResolveHostError,
+    DownloadTimeoutError,
+    DownloadFailedError,
+    ResponseFailed,
+    twisted_error.ConnectError,
+    twisted_error.DNSLookupError,
+    twisted_error.TimeoutError,
+    twisted_error.ConnectionLost,
+)
+
+
+class _OneLineDownloadErrors(logging.Filter):
+    """Drops the traceback of Scrapy's and Twisted's records about a failed download:
+    the message already names the request and the error. Not installed at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.exc_info
+            and record.name.startswith(("scrapy", "twisted"))
+            and isinstance(record.exc_info[1], _DOWNLOAD_ERRORS)
+        ):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def run_crawls(
     settings: Settings, sites: list[SiteConfig], *, log_level: str = "INFO", join: bool = False
 ) -> list[CrawlSummary]:
@@ -123,6 +168,8 @@ def run_crawls(
     quiet = _BelowLevel(level if isinstance(level, int) else logging.WARNING)
     for handler in logging.getLogger().handlers:
         handler.addFilter(quiet)
+        if quiet.level > logging.DEBUG:
+            handler.addFilter(_OneLineDownloadErrors())
     # cluewatch's own handler prints; Scrapy's would print every INFO line again.
     scrapy_conf.set("LOG_INSTALL_ROOT_HANDLER", False, priority="project")
     process = CrawlerProcess(scrapy_conf)
@@ -148,6 +195,13 @@ def run_crawls(
             finish_reason=str(stats.get("finish_reason", "")),
         )
         summary.errors = run_errors(stats)
+        summary.status, summary.reasons = run_outcome(
+            pages=summary.pages,
+            errors=summary.errors,
+            # None when the process was stopped before the spider could close (Ctrl-C twice).
+            reason=summary.finish_reason or SHUTDOWN,
+        )
+        summary.unreachable = connect_failures(stats)
         summary.flagged = {
             key.rsplit("/", 1)[-1]: int(value)
             for key, value in stats.items()

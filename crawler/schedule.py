@@ -15,7 +15,8 @@ Contract:
   run id the scheduler passes in `CLUEWATCH_RUN_ID`; if the process exits
   non-zero, is killed, or leaves no finished record, the scheduler saves the
   run as `failed` with the reason in `errors` (`exit_status`, `signal`,
-  `no_finished_record`, `interrupted`, `launch`).
+  `no_finished_record`, `interrupted`, `launch`), next to the reasons the
+  crawl recorded itself (`crawler.runs`).
 - `stop()` (the command calls it on SIGINT/SIGTERM) stops launching,
   terminates the running crawls (SIGTERM, then SIGKILL after
   `grace_seconds`) and records them failed with `interrupted`.
@@ -45,6 +46,7 @@ from croniter import croniter
 from crawler.config import SiteConfig
 from crawler.frontier import crawl_in_progress
 from crawler.locks import LOCKED_EXIT_STATUS, NOTHING_TO_JOIN_EXIT_STATUS
+from crawler.runs import INTERRUPTED_EXIT_STATUS
 from index.base import Store
 from index.models import CrawlRun, utcnow
 
@@ -274,7 +276,7 @@ class Scheduler:
             reasons["interrupted"] = 1
         if returncode < 0:
             reasons["signal"] = -returncode
-        elif returncode > 0:
+        elif returncode > 0 and not (interrupted and returncode == INTERRUPTED_EXIT_STATUS):
             reasons["exit_status"] = returncode
         if not reasons:
             reasons["no_finished_record"] = 1
@@ -282,7 +284,13 @@ class Scheduler:
             id=running.run_id, site=running.site, started_at=running.started_at
         )
         why = ", ".join(f"{k} {v}" for k, v in reasons.items())
-        self._fail(base, reasons, f"{why} (log {running.log_path})")
+        # What the crawl recorded itself (why it failed: no_pages, unreachable, ...).
+        recorded = ", ".join(f"{k} {v}" for k, v in sorted(base.errors.items()) if k not in reasons)
+        self._fail(
+            base,
+            reasons,
+            f"{why}{f'; recorded: {recorded}' if recorded else ''} (log {running.log_path})",
+        )
 
     def _fail(self, base: CrawlRun, reasons: dict[str, int], detail: str) -> None:
         run = base.model_copy(

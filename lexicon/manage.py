@@ -24,6 +24,15 @@ from cluewatch.errors import LexiconDataError
 from cluewatch.taxonomy import CATEGORIES
 from lexicon.data import SHIPPED_DIR, LexiconData, Term, _load_category_file, load_data
 from lexicon.matcher import Matcher, category_evidence
+from lexicon.normalize import is_han, normalize
+
+# What a term or variant must hold, counted in its matching form (the normalized text
+# without spaces or punctuation): a single character, or one or two Latin letters,
+# would match inside everyday text ("a" in "I ate a banana"). The shipped lexicon's
+# shortest entries are two Chinese characters and the three-letter CSZ; pinyin
+# initials of a Chinese term come from its `initials` flag, not from a short term.
+MIN_TERM_CHARS = 2
+MIN_LATIN_LETTERS = 3
 
 _FIELDS = ("term", "weight", "note", "variants", "initials", "requires", "window", "unless")
 
@@ -83,10 +92,48 @@ def _overlay_entries(overlay: Path, category: str) -> list[dict[str, Any]]:
     return [_entry(term) for term in _load_category_file(path)]
 
 
+def term_problem(text: str) -> str | None:
+    """Why `text` cannot be a term or a variant (Chinese, then English), or None.
+
+    Counted in the matching form: at least `MIN_TERM_CHARS` characters, and a
+    word without Chinese characters needs at least `MIN_LATIN_LETTERS` Latin
+    letters (digits and symbols alone match too much).
+    """
+    compact = normalize(text).compact
+    if not compact:
+        return "不能为空，也不能只有空白或标点 (blank)"
+    if len(compact) < MIN_TERM_CHARS:
+        return (
+            f"太短，至少 {MIN_TERM_CHARS} 个字，单字会在大量正常文本中命中 "
+            f"(shorter than {MIN_TERM_CHARS} characters)"
+        )
+    if not any(is_han(c) for c in compact):
+        letters = sum(c.isascii() and c.isalpha() for c in compact)
+        if letters < MIN_LATIN_LETTERS:
+            return (
+                f"不含汉字的词条至少要 {MIN_LATIN_LETTERS} 个拉丁字母（如 CSZ，数字和符号不计）；"
+                "拼音首字母缩写请用中文词条并开启 initials "
+                f"(without Chinese characters a term needs {MIN_LATIN_LETTERS} Latin letters)"
+            )
+    return None
+
+
+def _check_words(fields: Mapping[str, Any]) -> None:
+    """Refuse a term or variant that `term_problem` rejects, before anything is written."""
+    words = [("词条", "term", fields.get("term") or "")]
+    words += [("变体", "variant", v) for v in fields.get("variants") or ()]
+    for zh, en, word in words:
+        problem = term_problem(str(word))
+        if problem:
+            raise LexiconDataError(f"{zh}「{word}」不能使用：{problem}; {en} {word!r} not added")
+
+
 def add_term(overlay: Path, category: str, **fields: Any) -> tuple[Term, LexiconData]:
-    """Add (or replace) a term in the overlay; returns the term and the reloaded lexicon."""
+    """Add (or replace) a term in the overlay; returns the term and the reloaded lexicon.
+    The term and its variants must pass `term_problem`."""
     if category not in CATEGORIES:
         raise LexiconDataError(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
+    _check_words(fields)
     entry = {k: (list(v) if isinstance(v, tuple) else v) for k, v in fields.items() if v}
     entries = [e for e in _overlay_entries(overlay, category) if e["term"] != entry.get("term")]
     entries.append(entry)

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from cluewatch.errors import CluewatchError, LexiconDataError
 from cluewatch.settings import Settings
 from cluewatch.wiring import open_store
 from index.base import Store
 from review_app.access import NAV_PAGES
 from review_app.auth import ROLE_NAMES_ZH, LoginThrottle, Sessions
 from review_app.deps import LoginRequired, Services
+from review_app.labels import contact_zh, entity_name
 from review_app.lexicon_live import LiveLexicon
+from review_app.messages import lexicon_broken_zh, status_zh, validation_zh
 from review_app.metrics import Metrics, MetricsMiddleware
 from review_app.routes import (
     actors,
@@ -64,10 +68,17 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["role_names"] = ROLE_NAMES_ZH
     templates.env.globals["nav_pages"] = NAV_PAGES
+    templates.env.globals["entity_name"] = entity_name
+    templates.env.globals["contact_zh"] = contact_zh
     app = FastAPI(
         title="cluewatch 线索研判",
         description="Review queue, post detail and verdicts for cluewatch analysts.",
         version="0.1.0",
+        # Swagger UI and ReDoc load their scripts from a CDN, which the pages' CSP
+        # (script-src 'self') blocks and an offline deployment cannot reach:
+        # /openapi.json is the API description (and GET /api lists the resources).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = Services(
         settings=settings,
@@ -90,25 +101,42 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     async def _login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={exc.next_path}", status_code=303)
 
+    def error(request: Request, status: int, detail: str) -> Response:
+        """JSON under /api, else the Chinese error page."""
+        if _is_api(request):
+            return JSONResponse({"detail": detail}, status_code=status)
+        return HTMLResponse(
+            templates.get_template("error.html").render(status=status, detail=detail),
+            status_code=status,
+        )
+
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-        return HTMLResponse(
-            templates.get_template("error.html").render(status=exc.status_code, detail=exc.detail),
-            status_code=exc.status_code,
-        )
+        response = error(request, exc.status_code, status_zh(exc.status_code, exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        detail = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]
-        )
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": detail}, status_code=422)
-        return HTMLResponse(
-            templates.get_template("error.html").render(status=422, detail=detail),
-            status_code=422,
-        )
+        return error(request, 422, f"请求参数有误：{validation_zh(exc.errors())}")
+
+    @app.exception_handler(LexiconDataError)
+    async def _lexicon(request: Request, exc: LexiconDataError) -> Response:
+        # A broken overlay file (edited by hand) stops the lexicon, not the app.
+        return error(request, 500, lexicon_broken_zh(exc))
+
+    @app.exception_handler(CluewatchError)
+    async def _cluewatch(request: Request, exc: CluewatchError) -> Response:
+        return error(request, 500, f"服务器出错，请把错误代码告诉管理员：{exc}")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette still logs the traceback; the user gets an answer, not a dropped connection.
+        return error(request, 500, "服务器内部错误，请联系管理员查看服务日志 (internal error)")
 
     return app
+
+
+def _is_api(request: Request) -> bool:
+    path = request.url.path
+    return path == "/api" or path.startswith("/api/")

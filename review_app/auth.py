@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from cluewatch.errors import AuthError, NotFound
 from index.base import Store, User
 from index.models import AuditEvent
+from review_app.messages import ZhError
 
 ROLES = ("analyst", "supervisor", "liaison", "admin")
 ROLE_NAMES_ZH = {"analyst": "研判员", "supervisor": "主管", "liaison": "联络员", "admin": "管理员"}
@@ -49,9 +50,24 @@ MIN_PASSWORD = 10
 _hasher = PasswordHasher()
 
 
+class UserError(ZhError, AuthError):
+    """A user name, role or password that cannot be used (E100)."""
+
+
+class NoSuchUser(ZhError, NotFound):
+    """No user of that name (E062)."""
+
+
+def _roles_zh() -> str:
+    return "、".join(f"{ROLE_NAMES_ZH[r]} {r}" for r in ROLES)
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise AuthError(f"password too short: at least {MIN_PASSWORD} characters")
+        raise UserError(
+            f"password too short: at least {MIN_PASSWORD} characters",
+            zh=f"密码太短：至少 {MIN_PASSWORD} 个字符",
+        )
     return _hasher.hash(password)
 
 
@@ -67,13 +83,19 @@ def add_user(
 ) -> User:
     """Create a user; with `by` (who did it), the change is an audit event."""
     if role not in ROLES:
-        raise AuthError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        raise UserError(
+            f"unknown role {role!r}; use one of {', '.join(ROLES)}",
+            zh=f"没有角色「{role}」，可选：{_roles_zh()}",
+        )
     if (
         not username
         or len(username) > 64
         or not username.replace("_", "").replace("-", "").isalnum()
     ):
-        raise AuthError(f"invalid username {username!r}: letters, digits, '-' and '_' only")
+        raise UserError(
+            f"invalid username {username!r}: letters, digits, '-' and '_' only",
+            zh=f"用户名「{username}」无效：只能用字母、数字、- 和 _，最长 64 个字符",
+        )
     user = User(username=username, role=role, password_hash=hash_password(password))
     store.add_user(user)
     _audit_user(store, by, "user.add", username, {"role": role})
@@ -83,7 +105,7 @@ def add_user(
 def _existing(store: Store, username: str) -> User:
     user = store.get_user(username)
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NoSuchUser(f"no user {username!r}", zh=f"没有用户「{username}」")
     return user
 
 
@@ -151,32 +173,71 @@ class Sessions:
         self.store.delete_session(session_id)
 
 
-class LoginThrottle:
-    """After `limit` failures for one username or address within `window` seconds, refuse logins."""
+# Wrong passwords allowed per (username, address) and per address within the window.
+LOGIN_FAILURES_PER_USER_ADDRESS = 5
+LOGIN_FAILURES_PER_ADDRESS = 50
+LOGIN_WINDOW_SECONDS = 300.0
+SWEEP_AT = 10_000
 
-    def __init__(self, *, limit: int = 5, window: float = 300.0) -> None:
+
+class LoginThrottle:
+    """Refuses logins after too many wrong passwords within `window` seconds.
+
+    Counted per (username, client address): `limit` wrong passwords for one
+    account from one address block that account from that address only, so
+    behind an office NAT one analyst's typos do not lock out the team. Counted
+    per address too, with the much higher `address_limit`: one address trying
+    many accounts (password spraying) is stopped. A correct password clears
+    its own (username, address) count, never the address's.
+    """
+
+    def __init__(
+        self,
+        *,
+        limit: int = LOGIN_FAILURES_PER_USER_ADDRESS,
+        address_limit: int = LOGIN_FAILURES_PER_ADDRESS,
+        window: float = LOGIN_WINDOW_SECONDS,
+    ) -> None:
         self.limit = limit
+        self.address_limit = address_limit
         self.window = window
-        self._failures: dict[str, list[float]] = {}
+        self._failures: dict[tuple[str, str], list[float]] = {}
         self._lock = threading.Lock()
 
-    def blocked(self, *keys: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                recent = [t for t in self._failures.get(key, []) if now - t < self.window]
-                self._failures[key] = recent
-                if len(recent) >= self.limit:
-                    return True
-        return False
+    @staticmethod
+    def _keys(username: str, address: str) -> tuple[tuple[str, str], tuple[str, str]]:
+        return ("pair", f"{username}\n{address}"), ("addr", address)
 
-    def fail(self, *keys: str) -> None:
+    def _recent(self, key: tuple[str, str], now: float) -> int:
+        recent = [t for t in self._failures.get(key, []) if now - t < self.window]
+        if recent:
+            self._failures[key] = recent
+        else:
+            self._failures.pop(key, None)
+        return len(recent)
+
+    def blocked(self, username: str, address: str) -> str | None:
+        """Why a login of `username` from `address` is refused now ("user" or "address"),
+        or None when it may be tried."""
+        pair, addr = self._keys(username, address)
         now = time.monotonic()
         with self._lock:
-            for key in keys:
+            if self._recent(addr, now) >= self.address_limit:
+                return "address"
+            if self._recent(pair, now) >= self.limit:
+                return "user"
+        return None
+
+    def fail(self, username: str, address: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._failures) > SWEEP_AT:  # many names tried: forget the expired ones
+                for key in list(self._failures):
+                    self._recent(key, now)
+            for key in self._keys(username, address):
                 self._failures.setdefault(key, []).append(now)
 
-    def clear(self, *keys: str) -> None:
+    def clear(self, username: str, address: str) -> None:
+        """A correct password: forget that account's failures from that address."""
         with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+            self._failures.pop(self._keys(username, address)[0], None)

@@ -16,8 +16,11 @@ from urllib.parse import urlencode
 from fastapi import Query
 from pydantic import ValidationError
 
-from index.base import Store, describe_validation_error
+from cluewatch.taxonomy import CATEGORIES
+from index.base import Store
 from index.models import MAX_QUERY_CHARS, OPEN_STATES, AuditEvent, ClueState, QueueFilter
+from review_app.labels import STATE_NAMES_ZH
+from review_app.messages import field_zh, score_problem, validation_zh
 
 # Queue state choices besides single states: the open queue (default) and every flagged state.
 STATE_OPEN = "open"
@@ -28,7 +31,7 @@ ASSIGNEE_ME = "me"
 
 
 class BadFilter(ValueError):
-    """A filter value that cannot be used; the message names the parameter."""
+    """A filter value that cannot be used; the message (Chinese) names the parameter."""
 
 
 def _url(path: str, params: dict[str, str]) -> str:
@@ -109,6 +112,15 @@ def queue_filter(
     query: QueueQuery, *, username: str, limit: int, cursor: str | None
 ) -> QueueFilter:
     """The store filter for `query`; raises `BadFilter` naming the parameter at fault."""
+    for name in ("min_score", "max_score"):
+        value = getattr(query, name)
+        problem = score_problem(value, name) if value else None
+        if problem:
+            raise BadFilter(problem)
+    if query.category and query.category not in CATEGORIES:
+        raise BadFilter(
+            f"{field_zh('category')}没有「{query.category}」，可选 {', '.join(CATEGORIES)}"
+        )
     raw: dict[str, object] = {
         "states": parse_states(query.state),
         "category": query.category or None,
@@ -128,7 +140,7 @@ def queue_filter(
     try:
         return QueueFilter.model_validate(raw)
     except ValidationError as exc:
-        raise BadFilter(describe_validation_error(exc)) from exc
+        raise BadFilter(validation_zh(exc.errors())) from exc
 
 
 def parse_states(value: str) -> list[ClueState]:
@@ -140,9 +152,10 @@ def parse_states(value: str) -> list[ClueState]:
     states = [part.strip() for part in value.split(",") if part.strip()]
     unknown = [s for s in states if s not in known]
     if unknown or not states:
+        choices = "、".join(f"{STATE_NAMES_ZH[s]} {s}" for s in sorted(known))
         raise BadFilter(
-            f"state: unknown state {', '.join(unknown) or value!r}; "
-            f"use {STATE_OPEN}, {STATE_ALL} or {', '.join(sorted(known))}"
+            f"{field_zh('state')}没有「{', '.join(unknown) or value}」，可选 {STATE_OPEN}（待研判）、"
+            f"{STATE_ALL}（全部）或 {choices}"
         )
     return [ClueState(s) for s in states]
 
@@ -163,7 +176,7 @@ def _day(value: str, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise BadFilter(f"{name}: not a date {value!r}; use YYYY-MM-DD") from exc
+        raise BadFilter(f"{field_zh(name)}「{value}」不是有效日期，请用 YYYY-MM-DD 格式") from exc
 
 
 def day_start(value: str, name: str) -> datetime | None:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cluewatch.taxonomy import CATEGORY_NAMES_ZH
 from index.models import Entity, Match
+from review_app.labels import TECHNIQUE_NAMES_ZH, WEIGHT_NAMES_ZH, entity_name
 
 
 @dataclass(frozen=True)
 class Segment:
     text: str
     kind: str = ""  # "" | "match" | "entity"
-    label: str = ""  # tooltip: term, category, weight, technique / entity kind and value
+    label: str = ""  # tooltip in Chinese: term, category, weight, technique / entity kind, value
     css: str = ""
 
 
@@ -27,12 +29,14 @@ def segments(text: str, matches: list[Match], entities: list[Entity]) -> list[Se
                 m.start,
                 m.end,
                 "match",
-                f"{m.term} · {m.category} · {m.weight} · {m.technique}",
+                f"{m.term} · {CATEGORY_NAMES_ZH.get(m.category, m.category)} · "
+                f"权重{WEIGHT_NAMES_ZH.get(m.weight, m.weight)} · "
+                f"{TECHNIQUE_NAMES_ZH.get(m.technique, m.technique)}",
                 f"w-{m.weight}",
             )
         )
     for e in entities:
-        spans.append((e.start, e.end, "entity", f"{e.kind}: {e.value}", f"e-{e.kind}"))
+        spans.append((e.start, e.end, "entity", f"{entity_name(e.kind)}：{e.value}", f"e-{e.kind}"))
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     out: list[Segment] = []
     position = 0

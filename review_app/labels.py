@@ -37,6 +37,35 @@ TECHNIQUE_NAMES_ZH = {
 
 WEIGHT_NAMES_ZH = {"strong": "强", "medium": "中", "weak": "弱"}
 
+# Entity kinds of `lexicon.entities` (contacts are stored as `kind:value` keys on actors).
+ENTITY_NAMES_ZH = {
+    "phone": "电话",
+    "wechat": "微信",
+    "qq": "QQ",
+    "telegram": "Telegram",
+    "price": "价格",
+    "place": "地点",
+    "baby_sex": "婴儿性别",
+    "baby_age": "婴儿月龄",
+}
+
+
+def entity_name(kind: str) -> str:
+    return ENTITY_NAMES_ZH.get(kind, kind)
+
+
+def split_contact(key: str) -> tuple[str, str]:
+    """'phone:13800000000' -> ('电话', '13800000000')."""
+    kind, _, value = key.partition(":")
+    return entity_name(kind), value
+
+
+def contact_zh(key: str) -> str:
+    """'phone:13800000000' -> '电话 13800000000'."""
+    kind, value = split_contact(key)
+    return f"{kind} {value}"
+
+
 FEEDBACK_NAMES_ZH = {"received": "已接收", "case_opened": "已立案", "no_case": "不予立案"}
 
 ACTION_NAMES_ZH = {

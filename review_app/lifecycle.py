@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from cluewatch.errors import ConflictError, LifecycleError, NotFound
 from cluewatch.taxonomy import CATEGORIES
 from index.base import Store, describe_validation_error
-from index.models import AuditEvent, Feedback, ScoredPost, Verdict
+from index.models import VERDICT_STATE, AuditEvent, Feedback, ScoredPost, Verdict
 from review_app.auth import CLAIM_ROLES, SUPERVISOR_ROLES, Session
 
 MAX_BULK = 200
@@ -66,6 +66,8 @@ def may_judge(session: Session, sp: ScoredPost) -> bool:
 def give_verdict(
     store: Store, session: Session, post_id: str, kind: str, note: str, version: int | None
 ) -> ScoredPost:
+    """Record a verdict. One that matches the clue's state already changes nothing and
+    records nothing (the unchanged clue is returned); its note, if any, is added as a note."""
     with store_errors():
         sp = store.get(post_id)
         if not may_judge(session, sp):
@@ -82,6 +84,13 @@ def give_verdict(
                 "categories": [sp.scores.label] if sp.scores.label in CATEGORIES else [],
             }
         )
+        if VERDICT_STATE[verdict.kind] is sp.state:
+            # The clue is already where this verdict would put it (a second click, two
+            # analysts agreeing): no verdict and no state event; a note is kept as a note.
+            if note.strip():
+                store.add_note(post_id, session.user.username, note)
+                return store.get(post_id)
+            return sp
         return store.record_verdict(verdict, expected_version=version)
 
 

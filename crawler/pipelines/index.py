@@ -3,7 +3,9 @@
 Pages are written `CLUEWATCH_WRITE_BATCH` posts at a time (sooner when the
 crawl is slow, see `BatchStage`); a page is done only once its posts are
 written. Every run is recorded with its pages, errors by kind, new,
-changed and flagged posts.
+changed and flagged posts, and its status once the spider has closed:
+`failed` with the reason when it did not finish or fetched nothing
+(`crawler.runs.run_outcome`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from scrapy.crawler import Crawler
 from crawler.items import CapturedPage
 from crawler.pipelines.batch import BatchStage, OneThread
 from crawler.pipelines.store import open_store
+from crawler.runs import connect_failures, run_outcome
 from index.models import CrawlRun, utcnow
 
 
@@ -39,6 +42,7 @@ class IndexPipeline(BatchStage):
     def from_crawler(cls, crawler: Crawler) -> IndexPipeline:
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def wants(self, page: CapturedPage) -> bool:
@@ -71,15 +75,31 @@ class IndexPipeline(BatchStage):
     async def close_spider(self) -> None:
         await super().close_spider()
         self.thread.close()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """The run's final record. Here, not in `close_spider`: only this signal says
+        why the spider closed (`finished`, `shutdown` on SIGINT/SIGTERM, ...)."""
         if self.run is None:
             return
         stats = self.stats.get_stats()
+        pages = int(stats.get("response_received_count", 0))
+        errors = run_errors(stats)
+        status, reasons = run_outcome(pages=pages, errors=errors, reason=reason)
+        if status == "failed":
+            spider.logger.error(
+                "run %s failed (%s): %d pages; errors: %s%s",
+                self.run.id,
+                ", ".join(reasons),
+                pages,
+                ", ".join(f"{k} {v}" for k, v in sorted(errors.items())) or "none",
+                "".join(f"; {line}" for line in connect_failures(stats)),
+            )
         self.run = self.run.model_copy(
             update={
                 "finished_at": utcnow(),
-                "status": "finished",
-                "pages": int(stats.get("response_received_count", 0)),
-                "errors": run_errors(stats),
+                "status": status,
+                "pages": pages,
+                "errors": {**errors, **reasons},
                 "new_posts": int(stats.get("cluewatch/posts_new", 0)),
                 "changed_posts": int(stats.get("cluewatch/posts_changed", 0)),
                 "flagged_posts": sum(self.flagged.values()),

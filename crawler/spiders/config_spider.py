@@ -166,7 +166,7 @@ def error_kind(error: BaseException) -> str:
     if "Cancelled" in name:
         # Scrapy cancels a download when the body exceeds DOWNLOAD_MAXSIZE.
         return "too_large"
-    if "DNS" in name:
+    if "DNS" in name or name == "CannotResolveHostError":
         return "dns"
     if "Connection" in name or name in ("ResponseNeverReceived", "ResponseFailed"):
         return "connection"

@@ -15,12 +15,11 @@ from index.models import Actor, ScoredPost
 from review_app.access import render
 from review_app.auth import ACTOR_ROLES, Session
 from review_app.deps import Access, services
-from review_app.labels import STATE_NAMES_ZH
+from review_app.labels import STATE_NAMES_ZH, split_contact
 
 router = APIRouter()
 LIST_LIMIT = 100
 TIMELINE_LIMIT = 500
-CONTACT_NAMES_ZH = {"phone": "电话", "wechat": "微信", "qq": "QQ", "telegram": "Telegram"}
 
 
 class TimelineEntry(BaseModel):
@@ -62,12 +61,6 @@ def actor_detail(request: Request, actor_id: str) -> ActorDetail:
         raise HTTPException(status_code=404, detail="无此人员 (no such actor)") from exc
     posts = store.actor_posts(actor_id, limit=TIMELINE_LIMIT)
     return ActorDetail(actor=actor, timeline=[TimelineEntry.of(sp) for sp in posts])
-
-
-def split_contact(key: str) -> tuple[str, str]:
-    """'phone:13800000000' -> ('电话', '13800000000')."""
-    kind, _, value = key.partition(":")
-    return CONTACT_NAMES_ZH.get(kind, kind), value
 
 
 LABELS = {

@@ -47,6 +47,32 @@ CAPTURE_HEADERS = {
 }
 
 
+# The queue page shows the first page with a notice instead.
+CURSOR_ERROR_ZH = "翻页位置（cursor）无效：可能来自另一种排序或被改动，请从第一页开始"
+
+# What GET /api lists: the main resources (every operation is in /openapi.json).
+RESOURCES = {
+    "me": "/api/me",
+    "queue": "/api/queue",
+    "post": "/api/posts/{post_id}",
+    "bulk_verdicts": "/api/verdicts",
+    "audit": "/api/audit",
+    "bundles": "/api/bundles",
+    "actors": "/api/actors",
+    "lexicon": "/api/lexicon",
+    "dashboard": "/api/dashboard",
+    "runs": "/api/runs",
+    "users": "/api/users",
+}
+
+
+class ApiIndex(BaseModel):
+    name: str
+    openapi: str = Field(description="The API description (OpenAPI 3).")
+    login: str = Field(description="How a client gets a session and the CSRF token.")
+    resources: dict[str, str]
+
+
 class Me(BaseModel):
     username: str
     role: str
@@ -98,6 +124,18 @@ class FeedbackIn(BaseModel):
     note: str = Field(default="", max_length=10_000)
 
 
+@router.get("")
+def index() -> ApiIndex:
+    """Where the API is described and its main resources (no session needed)."""
+    return ApiIndex(
+        name="cluewatch 线索研判 API",
+        openapi="/openapi.json",
+        login="POST /login (form: username, password) sets the session cookie; "
+        "GET /api/me gives the CSRF token to send as X-CSRF-Token on every change.",
+        resources=RESOURCES,
+    )
+
+
 @router.get("/me")
 def me(session: Anyone) -> Me:
     """The logged-in user and the CSRF token to send as X-CSRF-Token on changes."""
@@ -118,7 +156,7 @@ def queue(
         flt = queue_filter(query, username=session.user.username, limit=limit, cursor=cursor)
         page = svc.store.queue(flt)
     except ValueError as exc:  # BadFilter, or a cursor of another sort
-        detail = str(exc) if isinstance(exc, BadFilter) else f"cursor: {exc}"
+        detail = str(exc) if isinstance(exc, BadFilter) else f"{CURSOR_ERROR_ZH} ({exc})"
         raise HTTPException(status_code=400, detail=detail) from exc
     return QueueResponse(
         items=page.items,
@@ -174,7 +212,9 @@ def capture(
 @router.post("/posts/{post_id}/verdict")
 def verdict(request: Request, post_id: str, body: VerdictIn, session: Judge) -> ScoredPost:
     """研判: a verdict with a note. 409 when the clue changed since `version`, when someone
-    else holds its claim (supervisors may override), or when it has left the 研判 step."""
+    else holds its claim (supervisors may override), or when it has left the 研判 step.
+    A verdict the clue's state already matches changes and records nothing: 200 with the
+    unchanged clue (a note given with it is added as a note)."""
     return lifecycle.give_verdict(
         services(request).store, session, post_id, body.kind, body.note, body.version
     )

@@ -7,18 +7,25 @@ command line; here its errors become HTTP statuses.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from pydantic import BaseModel, Field
 
 from cluewatch.errors import (
     BundleError,
     CluewatchError,
     ConflictError,
+    EvidenceError,
     NotFound,
     RoleError,
     TimestampError,
@@ -32,19 +39,21 @@ from review_app.auth import (
     BUNDLE_PREPARE_ROLES,
     Session,
 )
-from review_app.bundles.service import Bundles, parse_filter
+from review_app.bundles.service import (
+    STATUS_NAMES_ZH,
+    BundleFileError,
+    BundleInputError,
+    Bundles,
+    filter_from_fields,
+)
 from review_app.deps import Access, api_session, page_session, services
 from review_app.labels import STATE_NAMES_ZH
+from review_app.messages import error_zh
 
 router = APIRouter()
 T = TypeVar("T")
-STATUS_NAMES_ZH = {
-    "prepared": "待审批",
-    "approved": "已审批",
-    "downloaded": "已下载",
-    "rejected": "已退回",
-}
 SHOWN_CLUES = 200
+CHUNK = 1 << 16
 
 
 def _bundles(request: Request) -> Bundles:
@@ -53,32 +62,52 @@ def _bundles(request: Request) -> Bundles:
 
 
 def _http(call: Callable[[], T]) -> T:
-    """Run a bundle step; its errors as HTTP statuses with the message."""
+    """Run a bundle step; its errors as HTTP statuses with the Chinese message: 403 role or
+    two-person rule, 404 unknown bundle or clue, 422 unusable selection or filter, 409 a
+    state that forbids the step or a concurrent change, 502 no time stamp, 500 otherwise."""
     try:
         return call()
     except (RoleError, TwoPersonRuleError) as exc:
-        raise HTTPException(status_code=403, detail=exc.message) from exc
+        raise HTTPException(status_code=403, detail=error_zh(exc)) from exc
     except NotFound as exc:
-        raise HTTPException(status_code=404, detail=exc.message) from exc
+        raise HTTPException(status_code=404, detail=error_zh(exc)) from exc
+    except BundleInputError as exc:
+        raise HTTPException(status_code=422, detail=error_zh(exc)) from exc
+    except BundleFileError as exc:
+        raise HTTPException(status_code=500, detail=error_zh(exc)) from exc
     except (ConflictError, BundleError) as exc:
-        raise HTTPException(status_code=409, detail=exc.message) from exc
+        raise HTTPException(status_code=409, detail=error_zh(exc)) from exc
     except TimestampError as exc:
-        raise HTTPException(status_code=502, detail=exc.message) from exc
+        detail = f"时间戳服务没有返回有效的时间戳，移交包未审批，请稍后重试：{exc}"
+        raise HTTPException(status_code=502, detail=detail) from exc
+    except EvidenceError as exc:
+        detail = f"证据文件缺失或已被改动，移交包未能生成，请联系管理员：{exc}"
+        raise HTTPException(status_code=500, detail=detail) from exc
     except CluewatchError as exc:
-        raise HTTPException(status_code=500, detail=exc.message) from exc
+        raise HTTPException(status_code=500, detail=f"移交包操作失败：{exc}") from exc
 
 
-def _zip(record: ExportRecord, path: Path) -> FileResponse:
-    return FileResponse(
-        path,
+def _zip(request: Request, session: Session, record: ExportRecord, path: Path) -> Response:
+    """The bundle's file, streamed; the download is counted and audited once every byte
+    has been handed to the server, so a download cut off on the way is not recorded
+    (and should recording fail, the response is broken off rather than ended cleanly)."""
+    bundles = _bundles(request)
+
+    def body() -> Iterator[bytes]:
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+        bundles.record_download(record.id, by=session.user)
+
+    return StreamingResponse(
+        body(),
         media_type="application/zip",
-        filename=f"{record.id}.zip",
-        headers={"X-Bundle-SHA256": record.sha256 or ""},
+        headers={
+            "Content-Disposition": f'attachment; filename="{record.id}.zip"',
+            "Content-Length": str(path.stat().st_size),
+            "X-Bundle-SHA256": record.sha256 or "",
+        },
     )
-
-
-def _filter_text(fields: dict[str, str | None]) -> str:
-    return ",".join(f"{k}={v}" for k, v in fields.items() if v)
 
 
 # -- pages ---------------------------------------------------------------------------
@@ -86,6 +115,18 @@ def _filter_text(fields: dict[str, str | None]) -> str:
 
 @router.get("/bundles", response_class=HTMLResponse)
 def bundles_page(request: Request, session: Annotated[Session, Depends(page_session)]) -> Response:
+    return _bundles_page(request, session)
+
+
+def _bundles_page(
+    request: Request,
+    session: Session,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The list and (for liaisons) the prepare form, with `error` above the form as sent."""
     records = _http(lambda: _bundles(request).list(by=session.user))
     return services(request).templates.TemplateResponse(
         request,
@@ -97,7 +138,10 @@ def bundles_page(request: Request, session: Annotated[Session, Depends(page_sess
             "categories": CATEGORIES,
             "category_names": CATEGORY_NAMES_ZH,
             "can_prepare": session.user.role in BUNDLE_PREPARE_ROLES,
+            "error": error,
+            "form": form or {},
         },
+        status_code=status_code,
     )
 
 
@@ -140,18 +184,24 @@ def prepare_form(
     min_score: Annotated[str, Form(max_length=10)] = "",
     note: Annotated[str, Form(max_length=2_000)] = "",
 ) -> Response:
-    ids = [c for c in clues.replace(",", " ").split() if c]
-    text = _filter_text(
-        {"category": category, "site": site, "since": since, "until": until, "min-score": min_score}
-    )
-    record = _http(
-        lambda: _bundles(request).prepare(
-            by=session.user,
-            post_ids=ids,
-            flt=None if ids or not text else parse_filter(text),
-            note=note,
+    ids = [c for c in clues.replace(",", " ").replace("，", " ").split() if c]
+    fields = {"category": category, "site": site, "since": since, "until": until,
+              "min-score": min_score}  # fmt: skip
+    try:
+        record = _http(
+            lambda: _bundles(request).prepare(
+                by=session.user,
+                post_ids=ids,
+                flt=None if ids or not any(fields.values()) else filter_from_fields(fields),
+                note=note,
+            )
         )
-    )
+    except HTTPException as exc:
+        form = {"clues": clues, "category": category, "site": site, "since": since,
+                "until": until, "min_score": min_score, "note": note}  # fmt: skip
+        return _bundles_page(
+            request, session, error=str(exc.detail), form=form, status_code=exc.status_code
+        )
     return RedirectResponse(f"/bundles/{record.id}", status_code=303)
 
 
@@ -188,7 +238,8 @@ def download_form(
     bundle_id: str,
     session: Annotated[Session, Depends(Access(BUNDLE_DOWNLOAD_ROLES, page=True, change=True))],
 ) -> Response:
-    return _zip(*_http(lambda: _bundles(request).download(bundle_id, by=session.user)))
+    record, path = _http(lambda: _bundles(request).download(bundle_id, by=session.user))
+    return _zip(request, session, record, path)
 
 
 # -- API -----------------------------------------------------------------------------
@@ -197,7 +248,7 @@ def download_form(
 class BundleFilterIn(BaseModel):
     category: str | None = None
     site: str | None = None
-    min_score: float | None = Field(default=None, ge=0, le=1)
+    min_score: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     since: str | None = Field(default=None, description="ISO date or time; a date is midnight CST.")
     until: str | None = None
     term: str | None = None
@@ -225,7 +276,7 @@ def _api_filter(body: PrepareIn) -> QueueFilter | None:
         return None
     fields = body.filter.model_dump()
     fields["min-score"] = fields.pop("min_score")
-    return parse_filter(_filter_text({k: None if v is None else str(v) for k, v in fields.items()}))
+    return filter_from_fields({k: None if v is None else str(v) for k, v in fields.items()})
 
 
 @router.get("/api/bundles", tags=["api"])
@@ -288,5 +339,8 @@ def api_download(
     request: Request,
     bundle_id: str,
     session: Annotated[Session, Depends(Access(BUNDLE_DOWNLOAD_ROLES, change=True))],
-) -> FileResponse:
-    return _zip(*_http(lambda: _bundles(request).download(bundle_id, by=session.user)))
+) -> Response:
+    """The approved bundle's ZIP (`X-Bundle-SHA256` its hash); counted and audited once
+    the whole file has been sent."""
+    record, path = _http(lambda: _bundles(request).download(bundle_id, by=session.user))
+    return _zip(request, session, record, path)

@@ -33,6 +33,15 @@ class Dashboard(BaseModel):
     top_actors: list[Actor]
 
 
+def check_days(days: int) -> None:
+    """Only the periods the page offers, on the page as in the API (422 otherwise)."""
+    if days not in PERIODS:
+        raise HTTPException(
+            status_code=422,
+            detail=f"统计天数（days）只能是 {'、'.join(map(str, PERIODS))}，收到 {days}",
+        )
+
+
 def dashboard_data(request: Request, days: int) -> Dashboard:
     store = services(request).store
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -115,9 +124,9 @@ def _actor_label(actor: Actor) -> str:
 def dashboard_page(
     request: Request,
     session: Annotated[Session, Depends(Access(DASHBOARD_ROLES, page=True))],
-    days: Annotated[int, Query()] = 30,
+    days: Annotated[int, Query(description="Period in days: 7, 30 or 90.")] = 30,
 ) -> Response:
-    days = days if days in PERIODS else 30
+    check_days(days)
     data = dashboard_data(request, days)
     flagged = sum(row.count for row in data.aggregations.flagged_per_day)
     verdicts = sum(row.count for row in data.aggregations.throughput)
@@ -139,6 +148,5 @@ def dashboard_api(
     days: Annotated[int, Query(description="Period in days: 7, 30 or 90.")] = 30,
 ) -> Dashboard:
     """The dashboard's figures: the period's aggregations, the queue now, the top actors."""
-    if days not in PERIODS:
-        raise HTTPException(status_code=422, detail=f"days must be one of {PERIODS}")
+    check_days(days)
     return dashboard_data(request, days)

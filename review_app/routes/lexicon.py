@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field, ValidationError
 
 from cluewatch.errors import LexiconDataError
 from cluewatch.taxonomy import CATEGORIES, CATEGORY_NAMES_ZH
-from index.base import describe_validation_error
 from index.models import Entity, Match
 from lexicon import Term
 from lexicon.manage import analyze_text, term_stats
@@ -27,6 +26,7 @@ from review_app.deps import Access, services
 from review_app.highlight import segments
 from review_app.labels import TECHNIQUE_NAMES_ZH, WEIGHT_NAMES_ZH
 from review_app.lexicon_live import LiveLexicon, add_term_audited, disable_term_audited
+from review_app.messages import lexicon_broken_zh, validation_zh
 
 router = APIRouter()
 MAX_TEST_CHARS = 10_000
@@ -112,8 +112,19 @@ def lexicon_terms(request: Request) -> LexiconOut:
 
 
 def add(request: Request, session: Session, body: TermIn) -> Term:
-    """Add a term to the overlay (replacing the operator's entry of the same text)."""
+    """Add a term to the overlay (replacing the operator's entry of the same text).
+    Refused (400) for an unknown category or a term `lexicon.manage.term_problem` rejects;
+    while a lexicon file is broken, a `LexiconDataError` (the app answers 500)."""
     svc = services(request)
+    if body.category not in CATEGORIES:
+        names = "、".join(f"{CATEGORY_NAMES_ZH[c]} {c}" for c in CATEGORIES)
+        raise HTTPException(
+            status_code=400, detail=f"类别（category）没有「{body.category}」，可选：{names}"
+        )
+    if not body.term.strip() or not body.note.strip():
+        missing = "词条（term）" if not body.term.strip() else "说明（note）"
+        raise HTTPException(status_code=400, detail=f"{missing}不能为空")
+    live(request).data()  # a broken file is reported as such, before anything is written
     try:
         term, _ = add_term_audited(
             svc.store,
@@ -129,18 +140,26 @@ def add(request: Request, session: Session, body: TermIn) -> Term:
             initials=body.initials,
         )
     except LexiconDataError as exc:
-        raise HTTPException(status_code=400, detail=exc.message) from exc
+        raise HTTPException(status_code=400, detail=f"词条未保存：{exc}") from exc
     return term
 
 
 def disable(request: Request, session: Session, body: DisableIn) -> list[Term]:
+    """Disable the term; 404 when the lexicon has no such term (in that category)."""
     svc = services(request)
-    try:
-        return disable_term_audited(
-            svc.store, svc.settings.lexicon_dir, body.term, body.category, by=session.user.username
+    data = live(request).data()
+    if not any(t.term == body.term and body.category in (None, t.category) for t in data.terms):
+        where = (
+            f"（类别 {CATEGORY_NAMES_ZH.get(body.category, body.category)}）"
+            if body.category
+            else ""
         )
-    except LexiconDataError as exc:
-        raise HTTPException(status_code=404, detail=exc.message) from exc
+        raise HTTPException(
+            status_code=404, detail=f"词库中没有词条「{body.term}」{where}，请在词条列表中查找"
+        )
+    return disable_term_audited(
+        svc.store, svc.settings.lexicon_dir, body.term, body.category, by=session.user.username
+    )
 
 
 def with_hits(request: Request, terms: list[Term]) -> list[TermOut]:
@@ -173,7 +192,17 @@ def _page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    lexicon = lexicon_terms(request)
+    try:
+        lexicon = lexicon_terms(request)
+    except LexiconDataError as exc:
+        # The page says which file is broken, where and why; the rest of the app works.
+        return render(
+            request,
+            "lexicon.html",
+            session,
+            {"broken": lexicon_broken_zh(exc), "lexicon": None, "error": error},
+            status_code=500,
+        )
     terms = [
         t
         for t in lexicon.terms
@@ -226,9 +255,15 @@ def lexicon_page(
 def lexicon_test_form(
     request: Request,
     session: Annotated[Session, Depends(Access(LEXICON_VIEW_ROLES, page=True, change=True))],
-    text: Annotated[str, Form(max_length=MAX_TEST_CHARS)],
+    text: Annotated[str, Form(max_length=MAX_TEST_CHARS)] = "",
 ) -> Response:
-    return _page(request, session, text=text, result=analyze(request, text))
+    if not text.strip():
+        return _page(request, session, error="请输入要测试的文本", status_code=400)
+    try:
+        result = analyze(request, text)
+    except LexiconDataError:
+        return _page(request, session, text=text)  # the page says what is broken
+    return _page(request, session, text=text, result=result)
 
 
 @router.post("/lexicon/terms")
@@ -254,9 +289,11 @@ def lexicon_add_form(
             unless=_split(unless),
         )
     except ValidationError as exc:
-        return _page(request, session, error=describe_validation_error(exc), status_code=400)
+        return _page(request, session, error=validation_zh(exc.errors()), status_code=400)
     try:
         add(request, session, body)
+    except LexiconDataError:
+        return _page(request, session)  # the page says what is broken
     except HTTPException as exc:
         return _page(request, session, error=str(exc.detail), status_code=exc.status_code)
     return RedirectResponse(f"/lexicon?q={quote(body.term)}", status_code=303)
@@ -271,6 +308,8 @@ def lexicon_disable_form(
 ) -> Response:
     try:
         disable(request, session, DisableIn(term=term, category=category or None))
+    except LexiconDataError:
+        return _page(request, session)  # the page says what is broken
     except HTTPException as exc:
         return _page(request, session, error=str(exc.detail), status_code=exc.status_code)
     return RedirectResponse(f"/lexicon?q={quote(term)}", status_code=303)

@@ -17,6 +17,8 @@ from review_app.labels import STATE_NAMES_ZH, VERDICT_NAMES_ZH
 
 router = APIRouter(tags=["pages"])
 PAGE_SIZE = 50
+# The API answers such a cursor with 400 (`review_app.routes.api.CURSOR_ERROR_ZH`).
+CURSOR_NOTICE_ZH = "翻页链接已失效（可能来自另一种排序或被改动），已显示第一页。"
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -29,7 +31,7 @@ def queue_page(
     refused: Annotated[int | None, Query(ge=0, le=10_000)] = None,
 ) -> Response:
     svc = services(request)
-    error = None
+    error = notice = None
     page = QueuePage(items=[])
     try:
         flt = queue_filter(query, username=session.user.username, limit=PAGE_SIZE, cursor=cursor)
@@ -41,6 +43,7 @@ def queue_page(
         except ValueError:  # a cursor of another sort or a mangled link: the first page
             cursor = ""
             page = svc.store.queue(flt.model_copy(update={"cursor": None}))
+            notice = CURSOR_NOTICE_ZH
     here = query.link(cursor=cursor)
     return svc.templates.TemplateResponse(
         request,
@@ -50,6 +53,7 @@ def queue_page(
             "page": page,
             "query": query,
             "error": error,
+            "notice": notice,
             "done": done,
             "refused": refused,
             "counts": svc.store.count_by_state(),

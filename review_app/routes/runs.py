@@ -30,15 +30,67 @@ ERROR_NAMES_ZH = {
     "rejected_post": "入库被拒",
     "spider": "爬虫异常",
     "pages_not_text": "非文本页面",
+    # Why a run failed (`crawler.runs`, `crawler.schedule`), counted beside the errors.
+    "interrupted": "被中断",
+    "unreachable": "站点无法连接",
+    "no_pages": "未抓到任何页面",
+    "process_died": "进程意外退出",
+    "cancelled": "已取消",
+    "signal": "被信号终止",
+    "exit_status": "进程异常退出",
+    "no_finished_record": "未留下完成记录",
 }
 
 
+# HTTP statuses a crawl meets most, for operators.
+HTTP_NAMES_ZH = {
+    "400": "请求有误",
+    "401": "需要登录",
+    "403": "禁止访问",
+    "404": "页面不存在",
+    "408": "请求超时",
+    "410": "页面已删除",
+    "429": "请求过多",
+    "500": "服务器内部错误",
+    "502": "网关错误",
+    "503": "服务不可用",
+    "504": "网关超时",
+}
+# Network failures Scrapy retries, by exception class name (`retry/reason_count/...`).
+NETWORK_NAMES_ZH = {
+    "TimeoutError": "超时",
+    "TCPTimedOutError": "连接超时",
+    "DNSLookupError": "域名解析失败",
+    "ConnectionRefusedError": "连接被拒绝",
+    "ConnectError": "连接失败",
+    "ConnectionDone": "连接被关闭",
+    "ConnectionLost": "连接中断",
+    "ResponseNeverReceived": "未收到响应",
+    "ResponseFailed": "响应读取失败",
+    "TunnelError": "代理隧道失败",
+    "IOError": "读写错误",
+}
+
+
+def _http_name(code: str) -> str:
+    name = HTTP_NAMES_ZH.get(code)
+    return f"HTTP {code} {name}" if name else f"HTTP {code}"
+
+
 def error_name(kind: str) -> str:
-    """An error kind of `crawler.pipelines.index.run_errors`, for operators."""
+    """An error kind of `crawler.pipelines.index.run_errors`, for operators: `http_404`,
+    `retried_500_Internal_Server_Error` (a status and its English reason, which is
+    dropped), `retried_TimeoutError` (a network exception's class name)."""
     if kind.startswith("http_"):
-        return f"HTTP {kind.removeprefix('http_')}"
+        return _http_name(kind.removeprefix("http_"))
     if kind.startswith("retried_"):
-        return f"重试（{error_name(kind.removeprefix('retried_'))}）"
+        reason = kind.removeprefix("retried_")
+        code = reason.split("_", 1)[0]
+        if code.isdigit() and len(code) == 3:
+            return f"重试（{_http_name(code)}）"
+        if reason in NETWORK_NAMES_ZH:
+            return f"重试（{NETWORK_NAMES_ZH[reason]}）"
+        return f"重试（{ERROR_NAMES_ZH.get(reason, f'网络错误 {reason}')}）"
     return ERROR_NAMES_ZH.get(kind, kind)
 
 

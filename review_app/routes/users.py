@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from cluewatch.errors import AuthError, ConflictError, NotFound
 from index.base import User
@@ -26,6 +26,7 @@ from review_app.auth import (
     set_password,
 )
 from review_app.deps import Access, services
+from review_app.messages import error_zh, validation_zh
 
 router = APIRouter()
 
@@ -59,9 +60,9 @@ def create(request: Request, session: Session, body: UserIn) -> UserOut:
     try:
         user = add_user(store, body.username, body.password, body.role, by=session.user.username)
     except AuthError as exc:
-        raise HTTPException(status_code=400, detail=exc.message) from exc
+        raise HTTPException(status_code=400, detail=error_zh(exc)) from exc
     except ConflictError as exc:
-        raise HTTPException(status_code=409, detail=f"用户 {body.username} 已存在") from exc
+        raise HTTPException(status_code=409, detail=f"用户「{body.username}」已存在") from exc
     return _out(user)
 
 
@@ -71,7 +72,7 @@ def disable(request: Request, session: Session, username: str, disabled: bool) -
     try:
         user = set_disabled(services(request).store, username, disabled, by=session.user.username)
     except NotFound as exc:
-        raise HTTPException(status_code=404, detail=exc.message) from exc
+        raise HTTPException(status_code=404, detail=error_zh(exc)) from exc
     return _out(user)
 
 
@@ -79,9 +80,9 @@ def password(request: Request, session: Session, username: str, new: str) -> Use
     try:
         user = set_password(services(request).store, username, new, by=session.user.username)
     except NotFound as exc:
-        raise HTTPException(status_code=404, detail=exc.message) from exc
+        raise HTTPException(status_code=404, detail=error_zh(exc)) from exc
     except AuthError as exc:
-        raise HTTPException(status_code=400, detail=exc.message) from exc
+        raise HTTPException(status_code=400, detail=error_zh(exc)) from exc
     return _out(user)
 
 
@@ -136,12 +137,18 @@ def _form_result(
 def add_form(
     request: Request,
     session: AdminPageChange,
-    username: Annotated[str, Form(max_length=64)],
-    role: Annotated[str, Form(max_length=20)],
-    new_password: Annotated[str, Form(alias="password", max_length=256)],
+    username: Annotated[str, Form(max_length=64)] = "",
+    role: Annotated[str, Form(max_length=20)] = "",
+    new_password: Annotated[str, Form(alias="password", max_length=256)] = "",
 ) -> Response:
-    body = UserIn(username=username, role=role, password=new_password)
-    return _form_result(request, session, "add", username, lambda: create(request, session, body))
+    # Empty fields are answered on the page, above the kept list, in Chinese.
+    try:
+        body = UserIn(username=username.strip(), role=role, password=new_password)
+    except ValidationError as exc:
+        return _page(request, session, error=validation_zh(exc.errors()), status_code=400)
+    return _form_result(
+        request, session, "add", body.username, lambda: create(request, session, body)
+    )
 
 
 @router.post("/users/{username}/disable")
@@ -163,7 +170,7 @@ def password_form(
     request: Request,
     username: str,
     session: AdminPageChange,
-    new_password: Annotated[str, Form(alias="password", max_length=256)],
+    new_password: Annotated[str, Form(alias="password", max_length=256)] = "",
 ) -> Response:
     return _form_result(
         request,

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
+import signal
+import stat
+import subprocess
+import time
 from pathlib import Path
 
+from cluewatch.settings import DEFAULT_MODEL_DIR
 from cluewatch.taxonomy import CATEGORIES
-from tests.conftest import run_cli
+from tests.conftest import CLUEWATCH, cli_env, run_cli
 
 CLUE = "专业代*孕机构，包成功包性别，价格私聊，加薇信 fake_baobao_01"
 BENIGN = "今天带孩子去公园玩，天气很好，晚上做了红烧肉。"
@@ -117,3 +123,93 @@ def test_empty_huge_and_non_chinese_texts_are_scored(tmp_path: Path) -> None:
     # The lexicon reads all of a long text (the model reads its first windows).
     tail = [m for m in out["huge"]["matches"] if m["term"] == "代孕"]
     assert tail and huge[tail[0]["start"] : tail[0]["end"]] == "代孕"
+
+
+def _two_posts(path: Path) -> bytes:
+    lines = [{"id": "p1", "text": CLUE}, {"id": "p2", "text": BENIGN}]
+    path.write_text(
+        "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8"
+    )
+    return path.read_bytes()
+
+
+def test_output_that_is_the_input_is_refused_and_the_input_kept(tmp_path: Path) -> None:
+    original = _two_posts(tmp_path / "same.jsonl")
+    (tmp_path / "link.jsonl").symlink_to("same.jsonl")
+    for output in ("same.jsonl", "link.jsonl", str(tmp_path / "same.jsonl")):
+        result = run_cli(["score", "same.jsonl", "-o", output], cwd=tmp_path)
+        assert result.returncode == 2
+        assert f"cannot write output {output}: it is the input file" in result.stderr
+        assert (tmp_path / "same.jsonl").read_bytes() == original
+    with (tmp_path / "same.jsonl").open(encoding="utf-8") as stdin:
+        result = subprocess.run(
+            [CLUEWATCH, "score", "-", "-o", "same.jsonl"],
+            cwd=tmp_path, env=cli_env(), stdin=stdin, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    assert result.returncode == 2 and "it is the input file" in result.stderr
+    assert (tmp_path / "same.jsonl").read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.jsonl", "same.jsonl"]
+
+
+def test_output_in_a_missing_directory_is_named_without_a_traceback(tmp_path: Path) -> None:
+    _two_posts(tmp_path / "in.jsonl")
+    missing = tmp_path / "nonexistent" / "dir" / "x.jsonl"
+    result = run_cli(["score", "in.jsonl", "-o", str(missing)], cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"cannot write output {missing}: directory {missing.parent} does not exist" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    result = run_cli(["score", "in.jsonl", "-o", str(tmp_path)], cwd=tmp_path)
+    assert result.returncode == 2 and "it is a directory" in result.stderr
+
+
+def test_an_existing_output_is_replaced_whole_keeping_its_mode(tmp_path: Path) -> None:
+    _two_posts(tmp_path / "in.jsonl")
+    (tmp_path / "out.jsonl").write_text("old\n", encoding="utf-8")
+    (tmp_path / "out.jsonl").chmod(0o640)
+    result = run_cli(["score", "in.jsonl", "-o", "out.jsonl"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in out] == ["p1", "p2"]
+    assert stat.S_IMODE((tmp_path / "out.jsonl").stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def test_an_interrupted_run_leaves_the_existing_output_as_it_was(tmp_path: Path) -> None:
+    (tmp_path / "out.jsonl").write_text("old\n", encoding="utf-8")
+    process = subprocess.Popen(
+        [CLUEWATCH, "score", "-", "-o", "out.jsonl"],
+        cwd=tmp_path, env=cli_env(), stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdin is not None
+    # One full batch: scored and written while the input stays open.
+    line = json.dumps({"id": "p", "text": BENIGN}, ensure_ascii=False) + "\n"
+    process.stdin.write(line * 64)
+    process.stdin.flush()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        written = [p for p in tmp_path.iterdir() if p.stat().st_size > len("old\n")]
+        if written or (tmp_path / "out.jsonl").read_text(encoding="utf-8") != "old\n":
+            break
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
+
+
+def test_a_model_directory_without_its_linear_model_is_refused(tmp_path: Path) -> None:
+    model = tmp_path / "m"
+    shutil.copytree(DEFAULT_MODEL_DIR, model)
+    (model / "linear.safetensors").unlink()
+    _two_posts(tmp_path / "in.jsonl")
+    result = run_cli(
+        ["score", "in.jsonl", "-o", "out.jsonl"],
+        cwd=tmp_path,
+        env={"CLUEWATCH_MODEL_DIR": str(model)},
+    )
+    assert result.returncode == 2
+    assert f"E040: {model / 'linear.safetensors'}: missing" in result.stderr
+    assert not (tmp_path / "out.jsonl").exists()

@@ -241,4 +241,7 @@ def test_a_term_is_not_its_own_context(tmp_path: Path) -> None:
     lexicon = Matcher(load_data([tmp_path]))
     # 出国 inside 出国陪酒 is another reading of the same characters, not a second term.
     assert found(lexicon, "出国陪酒 一个月五万") == [("出国陪酒", "strong", "plain")]
-    assert found(lexicon, "出国打工 扣护照") == [("出国", "weak", "plain"), ("扣护照", "medium", "plain")]
+    assert found(lexicon, "出国打工 扣护照") == [
+        ("出国", "weak", "plain"),
+        ("扣护照", "medium", "plain"),
+    ]

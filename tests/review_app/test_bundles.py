@@ -52,7 +52,7 @@ def test_pages_prepare_approve_download(client: TestClient, desk: Desk, tmp_path
     own = client.post(f"/bundles/{bundle_id}/approve", data={"csrf": token})
     assert own.status_code == 403
     early = client.post(f"/bundles/{bundle_id}/download", data={"csrf": token})
-    assert early.status_code == 409 and "approved" in early.text
+    assert early.status_code == 409 and "须经制作人以外的主管审批后才能下载" in early.text
 
     token = login(client, "sup")
     assert "审批通过" in client.get(f"/bundles/{bundle_id}").text
@@ -85,7 +85,7 @@ def test_api_enforces_roles_csrf_versions_and_the_two_person_rule(
     unconfirmed = client.post(
         "/api/bundles", json={"post_ids": [*ids, "nope"]}, headers={"X-CSRF-Token": token}
     )
-    assert unconfirmed.status_code == 409 and "nope (no such clue)" in unconfirmed.json()["detail"]
+    assert unconfirmed.status_code == 404 and "线索编号不存在：nope" in unconfirmed.json()["detail"]
     made = client.post(
         "/api/bundles",
         json={"filter": {"category": "surrogacy"}, "note": "请审批"},
@@ -103,13 +103,13 @@ def test_api_enforces_roles_csrf_versions_and_the_two_person_rule(
     promoted.role = "supervisor"
     desk.store.update_user(promoted)
     own = client.post(f"/api/bundles/{bundle_id}/approve", json={}, headers={"X-CSRF-Token": token})
-    assert own.status_code == 403 and "other than the preparer" in own.json()["detail"]
+    assert own.status_code == 403 and "须由制作人以外的主管审批" in own.json()["detail"]
 
     token = login(client, "sup")
     stale = client.post(
         f"/api/bundles/{bundle_id}/approve", json={"version": 7}, headers={"X-CSRF-Token": token}
     )
-    assert stale.status_code == 409 and "changed since it was read" in stale.json()["detail"]
+    assert stale.status_code == 409 and "在您打开后已被更改" in stale.json()["detail"]
     ok = client.post(
         f"/api/bundles/{bundle_id}/approve", json={"version": 1}, headers={"X-CSRF-Token": token}
     )
@@ -118,7 +118,7 @@ def test_api_enforces_roles_csrf_versions_and_the_two_person_rule(
     again = client.post(
         f"/api/bundles/{bundle_id}/approve", json={}, headers={"X-CSRF-Token": token}
     )
-    assert again.status_code == 409 and "is approved, not prepared" in again.json()["detail"]
+    assert again.status_code == 409 and "当前为“已审批”" in again.json()["detail"]
     assert [b["id"] for b in client.get("/api/bundles").json()] == [bundle_id]
 
     token = login(client, "lia2")
@@ -136,8 +136,8 @@ def test_a_bundle_file_changed_on_disk_is_not_served(client: TestClient, desk: D
     path.write_bytes(path.read_bytes() + b"\0")
     token = login(client, "lia")
     refused = client.post(f"/api/bundles/{record.id}/download", headers={"X-CSRF-Token": token})
-    assert refused.status_code == 409
-    assert re.search(r"is not the file that was approved", refused.json()["detail"])
+    assert refused.status_code == 500  # the server's file, not the request, is at fault
+    assert re.search(r"与审批时的不一致", refused.json()["detail"])
     assert desk.store.get_export(record.id).downloads == 0
 
 
@@ -148,7 +148,7 @@ def test_rejected_bundles_cannot_be_approved(client: TestClient, desk: Desk) -> 
     empty = client.post(
         f"/api/bundles/{record.id}/reject", json={"reason": " "}, headers={"X-CSRF-Token": token}
     )
-    assert empty.status_code == 409
+    assert empty.status_code == 422 and "请填写退回理由" in empty.json()["detail"]
     rejected = client.post(
         f"/api/bundles/{record.id}/reject",
         json={"reason": "证据不足"},

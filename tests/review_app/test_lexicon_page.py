@@ -101,11 +101,11 @@ def test_bad_term_is_refused_with_the_reason_and_nothing_changes(env: Env) -> No
     )
     assert weak.status_code == 400 and "requires" in weak.json()["detail"]
     unknown = env.api_post(
-        "/api/lexicon/terms", {"term": "词", "category": "nope", "weight": "strong", "note": "x"}
+        "/api/lexicon/terms", {"term": "词条", "category": "nope", "weight": "strong", "note": "x"}
     )
-    assert unknown.status_code == 400 and "unknown category 'nope'" in unknown.json()["detail"]
+    assert unknown.status_code == 400 and "类别（category）没有「nope」" in unknown.json()["detail"]
     missing = env.api_post("/api/lexicon/terms/disable", {"term": "没有这个词"})
-    assert missing.status_code == 404 and "no term" in missing.json()["detail"]
+    assert missing.status_code == 404 and "没有词条「没有这个词」" in missing.json()["detail"]
     token = env.page_token("/lexicon")
     page = env.client.post(
         "/lexicon/terms",

@@ -46,7 +46,7 @@ def test_post_page_shows_capture_thread_duplicates_and_actor(
     assert f'href="/posts/{reply.post.id}"' in page  # thread context
     assert f'href="/posts/{repost.post.id}"' in page  # near-duplicate
     actor_id = store.get(first.post.id).actor_id
-    assert actor_id and f'href="/actors/{actor_id}"' in page and "wechat:fake_wx_001" in page
+    assert actor_id and f'href="/actors/{actor_id}"' in page and "微信 fake_wx_001" in page
     assert '<li class="current">登记</li>' in page
     detail = client.get(f"/api/posts/{first.post.id}").json()
     assert detail["evidence"]["sha256"] == sha and detail["evidence"]["size"] == len(

@@ -43,10 +43,10 @@ def test_each_site_shows_its_last_run(env: Env) -> None:
     table = page.split('id="runs"')[1]
     forum = table.split("sandbox-forum</a>")[1].split("</tr>")[0]
     assert "2026-10-03 02:00" in forum and "12.0 分钟" in forum and "已完成" in forum
-    assert ">102<" in forum and "HTTP 500 2" in forum and "超时 1" in forum
+    assert ">102<" in forum and "HTTP 500 服务器内部错误 2" in forum and "超时 1" in forum
     assert ">42<" in forum and "<b>7</b>" in forum and "非法代孕 7" in forum
     qa = table.split("sandbox-qa</a>")[1].split("</tr>")[0]
-    assert "失败" in qa and "重试（429_unknown_status） 4" in qa
+    assert "失败" in qa and "重试（HTTP 429 请求过多） 4" in qa
     latest = env.client.get("/api/runs").json()
     assert [(r["site"], r["id"]) for r in latest] == [
         ("sandbox-forum", "forum-2"),

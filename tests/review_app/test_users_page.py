@@ -45,11 +45,11 @@ def test_admin_adds_a_user_who_can_then_log_in(env: Env) -> None:
 def test_bad_new_users_are_refused_with_the_reason(env: Env) -> None:
     env.login("root")
     short = env.api_post("/api/users", {"username": "bob", "role": "analyst", "password": "short"})
-    assert short.status_code == 400 and "too short" in short.json()["detail"]
+    assert short.status_code == 400 and "密码太短" in short.json()["detail"]
     role = env.api_post(
         "/api/users", {"username": "bob", "role": "chief", "password": "long-enough-pw"}
     )
-    assert role.status_code == 400 and "unknown role" in role.json()["detail"]
+    assert role.status_code == 400 and "没有角色「chief」" in role.json()["detail"]
     taken = env.api_post(
         "/api/users", {"username": "alice", "role": "analyst", "password": "long-enough-pw"}
     )
