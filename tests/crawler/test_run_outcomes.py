@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,20 +14,13 @@ import pytest
 from index.models import CrawlRun
 from index.sqlite import SQLiteStore
 from tests.conftest import run_cli, start_cli
-from tests.crawler.test_schedule import LAUNCH, Cli, SlowSite, lock_is_free, write_site
-
-
-@pytest.fixture
-def web() -> Iterator[SlowSite]:
-    import threading
-
-    server = SlowSite()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
+from tests.crawler.slow_site import SlowSite
+from tests.crawler.test_schedule import (
+    LAUNCH,
+    Cli,
+    lock_is_free,
+    write_site,
+)
 
 
 def closed_port() -> int:
@@ -132,17 +125,17 @@ def test_schedule_once_exits_1_when_its_crawl_fetched_nothing(tmp_path: Path) ->
 
 
 def test_ctrl_c_records_the_run_failed_interrupted_and_exits_130(
-    tmp_path: Path, web: SlowSite
+    tmp_path: Path, slow_site: SlowSite
 ) -> None:
     sites, data = tmp_path / "sites", tmp_path / "data"
-    write_site(sites, "slow", f"{web.url}/slow/", "0 0 1 1 *")
+    write_site(sites, "slow", f"{slow_site.url}/slow/", "0 0 1 1 *")
     env = {"CLUEWATCH_DATA_DIR": str(data), "CLUEWATCH_SITES_DIR": str(sites)}
     crawl = start_cli(["crawl", "slow"], cwd=tmp_path, env=env)
     try:
-        assert web.requested.wait(60)
+        assert slow_site.requested.wait(60)
         crawl.send_signal(signal.SIGINT)
         time.sleep(0.5)
-        web.release.set()  # the page in flight completes; nothing more is fetched
+        slow_site.release.set()  # the page in flight completes; nothing more is fetched
         out, err = crawl.communicate(timeout=60)
     finally:
         if crawl.poll() is None:
@@ -155,19 +148,19 @@ def test_ctrl_c_records_the_run_failed_interrupted_and_exits_130(
     assert run.finished_at is not None
 
 
-def test_a_run_left_running_by_kill_9_is_failed_by_runs_but_a_live_one_is_not(
-    tmp_path: Path, web: SlowSite
-) -> None:
+def crawl_killed_by_sigkill(
+    tmp_path: Path, slow_site: SlowSite, *, while_alive: Callable[[dict[str, str]], None]
+) -> tuple[Path, dict[str, str], CrawlRun]:
+    """Start `cluewatch crawl slow`, call `while_alive(env)` once its run is recorded, then
+    kill it with SIGKILL: the data directory, the environment and the run it left."""
     sites, data = tmp_path / "sites", tmp_path / "data"
-    write_site(sites, "slow", f"{web.url}/slow/", "0 0 1 1 *")
+    write_site(sites, "slow", f"{slow_site.url}/slow/", "0 0 1 1 *")
     env = {"CLUEWATCH_DATA_DIR": str(data), "CLUEWATCH_SITES_DIR": str(sites)}
     crawl = start_cli(["crawl", "slow"], cwd=tmp_path, env=env, capture=False)
     try:
-        assert web.requested.wait(60)
+        assert slow_site.requested.wait(60)
         run = wait_for_run(data, "slow")
-        # Alive: it holds the site's lock, so its run stays running.
-        alive = run_cli(["runs", "--site", "slow"], cwd=tmp_path, env=env)
-        assert alive.returncode == 0 and " running " in alive.stdout, alive.stdout + alive.stderr
+        while_alive(env)
         crawl.send_signal(signal.SIGKILL)
         crawl.wait(30)
     finally:
@@ -175,6 +168,20 @@ def test_a_run_left_running_by_kill_9_is_failed_by_runs_but_a_live_one_is_not(
             crawl.kill()
             crawl.wait()
     assert runs_of(data, "slow")[0].status == "running"
+    return data, env, run
+
+
+def test_a_run_left_running_by_kill_9_is_failed_by_runs_but_a_live_one_is_not(
+    tmp_path: Path, slow_site: SlowSite
+) -> None:
+    def runs_leaves_a_live_run_alone(env: dict[str, str]) -> None:
+        # Alive: it holds the site's lock, so its run stays running.
+        alive = run_cli(["runs", "--site", "slow"], cwd=tmp_path, env=env)
+        assert alive.returncode == 0 and " running " in alive.stdout, alive.stdout + alive.stderr
+
+    data, env, run = crawl_killed_by_sigkill(
+        tmp_path, slow_site, while_alive=runs_leaves_a_live_run_alone
+    )
     listed = run_cli(["runs", "--site", "slow"], cwd=tmp_path, env=env)
     assert listed.returncode == 0, listed.stderr
     (row,) = listed.stdout.splitlines()[1:]
@@ -185,22 +192,10 @@ def test_a_run_left_running_by_kill_9_is_failed_by_runs_but_a_live_one_is_not(
 
 
 def test_the_next_crawl_of_the_site_fails_a_run_left_running_by_kill_9(
-    tmp_path: Path, web: SlowSite
+    tmp_path: Path, slow_site: SlowSite
 ) -> None:
-    sites, data = tmp_path / "sites", tmp_path / "data"
-    write_site(sites, "slow", f"{web.url}/slow/", "0 0 1 1 *")
-    env = {"CLUEWATCH_DATA_DIR": str(data), "CLUEWATCH_SITES_DIR": str(sites)}
-    crawl = start_cli(["crawl", "slow"], cwd=tmp_path, env=env, capture=False)
-    try:
-        assert web.requested.wait(60)
-        killed = wait_for_run(data, "slow")
-        crawl.send_signal(signal.SIGKILL)
-        crawl.wait(30)
-    finally:
-        if crawl.poll() is None:
-            crawl.kill()
-            crawl.wait()
-    web.release.set()
+    data, env, killed = crawl_killed_by_sigkill(tmp_path, slow_site, while_alive=lambda env: None)
+    slow_site.release.set()
     again = run_cli(["crawl", "slow"], cwd=tmp_path, env=env, timeout=120)
     assert again.returncode == 0, again.stderr[-3000:]
     assert f"run {killed.id} of slow was still recorded as running" in again.stderr
@@ -210,18 +205,18 @@ def test_the_next_crawl_of_the_site_fails_a_run_left_running_by_kill_9(
 
 
 def test_a_scheduler_stopping_its_crawl_records_it_interrupted_once(
-    tmp_path: Path, web: SlowSite
+    tmp_path: Path, slow_site: SlowSite
 ) -> None:
     sites, data = tmp_path / "sites", tmp_path / "data"
-    write_site(sites, "slow", f"{web.url}/slow/", "0 0 1 1 *")
+    write_site(sites, "slow", f"{slow_site.url}/slow/", "0 0 1 1 *")
     env = {"CLUEWATCH_DATA_DIR": str(data), "CLUEWATCH_SITES_DIR": str(sites)}
     scheduler = Cli(["schedule", "--once", "--sites", "slow"], cwd=tmp_path, env=env)
     try:
         launch = scheduler.wait_for(LAUNCH.pattern)
-        assert web.requested.wait(60), scheduler.output
+        assert slow_site.requested.wait(60), scheduler.output
         scheduler.process.send_signal(signal.SIGTERM)
         time.sleep(0.5)
-        web.release.set()
+        slow_site.release.set()
         scheduler.wait_for(rf"failed  slow run {launch[3]}: interrupted 1 \(log ", 60)
         scheduler.finish(60)
     finally:
@@ -235,10 +230,10 @@ def test_a_scheduler_stopping_its_crawl_records_it_interrupted_once(
 
 
 def test_crawl_all_crawls_the_valid_sites_and_exits_2_for_an_invalid_file(
-    tmp_path: Path, web: SlowSite
+    tmp_path: Path, slow_site: SlowSite
 ) -> None:
     sites, data = tmp_path / "sites", tmp_path / "data"
-    write_site(sites, "fast", f"{web.url}/fast/", "0 0 1 1 *")
+    write_site(sites, "fast", f"{slow_site.url}/fast/", "0 0 1 1 *")
     (sites / "broken.yaml").write_text("name: broken\nstart_urls: [not-a-url]\n", encoding="utf-8")
     env = {"CLUEWATCH_DATA_DIR": str(data), "CLUEWATCH_SITES_DIR": str(sites)}
     result = run_cli(["crawl", "--all"], cwd=tmp_path, env=env, timeout=120)

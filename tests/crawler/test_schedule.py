@@ -15,9 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -29,56 +27,13 @@ from crawler.schedule import Scheduler
 from index.models import CrawlRun
 from index.sqlite import SQLiteStore
 from tests.conftest import REPO, run_cli
+from tests.crawler.slow_site import SlowSite
 
 CLUEWATCH = str(Path(sys.executable).parent / "cluewatch")
 LAUNCH = re.compile(r"^(\S+ \S+) launch  (\S+) run ([0-9a-f]{32}) pid (\d+)$", re.M)
 
 
 # -- helpers -------------------------------------------------------------------
-
-
-class SlowSite(ThreadingHTTPServer):
-    """A one-page site on 127.0.0.1: `/slow/` answers only once `release` is set, `/fast/` at once."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _SlowHandler)
-        self.requested = threading.Event()
-        self.release = threading.Event()
-        self.url = f"http://127.0.0.1:{self.server_address[1]}"
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a crawl killed mid-request leaves a broken pipe; expected here
-
-
-class _SlowHandler(BaseHTTPRequestHandler):
-    server: SlowSite
-
-    def do_GET(self) -> None:
-        if self.path.startswith("/slow/"):
-            self.server.requested.set()
-            self.server.release.wait(60)
-        body = "<html><body><p>普通的本地页面，用来测试调度。</p></body></html>".encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def slow_site() -> Iterator[SlowSite]:
-    server = SlowSite()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
 
 
 def write_site(sites: Path, name: str, url: str, schedule: str) -> None:

@@ -12,8 +12,8 @@ from starlette.types import Message
 
 from review_app.app import create_app
 from review_app.deps import SESSION_COOKIE
-from tests.bundles.desk import PASSWORD, Desk, make_desk, seed_clues
-from tests.review_app.helpers import logout
+from tests.bundles.desk import Desk, make_desk, seed_clues
+from tests.review_app.helpers import relogin
 
 
 @pytest.fixture
@@ -26,14 +26,6 @@ def client(desk: Desk) -> TestClient:
     return TestClient(create_app(desk.settings, store=desk.store), base_url="http://127.0.0.1")
 
 
-def login(client: TestClient, user: str) -> str:
-    logout(client)
-    response = client.post("/login", data={"username": user, "password": PASSWORD, "next": "/"})
-    assert response.status_code == 200, response.text
-    token: str = client.get("/api/me").json()["csrf"]
-    return token
-
-
 def _has_han(text: str) -> bool:
     return any("\u4e00" <= c <= "\u9fff" for c in text)
 
@@ -43,7 +35,7 @@ def test_api_prepare_answers_bad_input_422_unknown_404_and_state_409_in_chinese(
 ) -> None:
     ids = seed_clues(desk, 1)
     unconfirmed = seed_clues(desk, 1, start=5, confirm=False)
-    token = login(client, "lia")
+    token = relogin(client, "lia")
     headers = {"X-CSRF-Token": token, "Content-Type": "application/json"}
 
     def prepare(body: str) -> tuple[int, str]:
@@ -80,7 +72,7 @@ def test_the_prepare_form_shows_the_error_above_the_kept_form(
     client: TestClient, desk: Desk
 ) -> None:
     seed_clues(desk, 1)
-    token = login(client, "lia")
+    token = relogin(client, "lia")
     for fields, status, said in (
         ({"since": "2026-13-45"}, 422, "采集起（since）「2026-13-45」不是有效日期"),
         ({"min_score": "nan"}, 422, "最低分（min-score）应为 0 到 1 之间的数字"),
@@ -102,7 +94,7 @@ def test_a_download_is_recorded_after_it_was_sent_and_not_when_cut_off(
 ) -> None:
     record = desk.bundles.prepare(by=desk.liaison, post_ids=seed_clues(desk, 1))
     desk.bundles.approve(record.id, by=desk.supervisor)
-    token = login(client, "lia")
+    token = relogin(client, "lia")
     cookie = client.cookies[SESSION_COOKIE]
 
     # The client goes away while the file is being sent: the server's send fails.

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from review_app.app import create_app
 from review_app.bundles.verify import verify_bundle
-from tests.bundles.desk import PASSWORD, Desk, make_desk, seed_clues
-from tests.review_app.helpers import logout
+from tests.bundles.desk import Desk, make_desk, seed_clues
+from tests.review_app.helpers import relogin
 
 
 @pytest.fixture
@@ -25,18 +25,9 @@ def client(desk: Desk) -> TestClient:
     return TestClient(create_app(desk.settings, store=desk.store), base_url="http://127.0.0.1")
 
 
-def login(client: TestClient, user: str) -> str:
-    """Log in as `user`; their CSRF token."""
-    logout(client)
-    response = client.post("/login", data={"username": user, "password": PASSWORD, "next": "/"})
-    assert response.status_code == 200, response.text
-    token: str = client.get("/api/me").json()["csrf"]
-    return token
-
-
 def test_pages_prepare_approve_download(client: TestClient, desk: Desk, tmp_path: Path) -> None:
     ids = seed_clues(desk, 2)
-    token = login(client, "lia")
+    token = relogin(client, "lia")
     page = client.get("/bundles")
     assert page.status_code == 200 and 'action="/bundles"' in page.text
     assert '<a href="/bundles">线索移交</a>' in client.get("/").text
@@ -54,7 +45,7 @@ def test_pages_prepare_approve_download(client: TestClient, desk: Desk, tmp_path
     early = client.post(f"/bundles/{bundle_id}/download", data={"csrf": token})
     assert early.status_code == 409 and "须经制作人以外的主管审批后才能下载" in early.text
 
-    token = login(client, "sup")
+    token = relogin(client, "sup")
     assert "审批通过" in client.get(f"/bundles/{bundle_id}").text
     approved = client.post(f"/bundles/{bundle_id}/approve", data={"csrf": token, "version": "1"})
     assert approved.status_code == 200 and "已审批" in approved.text
@@ -68,7 +59,7 @@ def test_pages_prepare_approve_download(client: TestClient, desk: Desk, tmp_path
     actions = [e.action for e in desk.store.audit_events(action=None, limit=50)]
     assert {"bundle.create", "bundle.approve", "bundle.download"} <= set(actions)
 
-    login(client, "alice")
+    relogin(client, "alice")
     assert client.get("/bundles").status_code == 403  # analysts do not see bundles
     assert '<a href="/bundles">' not in client.get("/").text
 
@@ -77,10 +68,10 @@ def test_api_enforces_roles_csrf_versions_and_the_two_person_rule(
     client: TestClient, desk: Desk
 ) -> None:
     ids = seed_clues(desk, 2)
-    token = login(client, "alice")
+    token = relogin(client, "alice")
     analyst = client.post("/api/bundles", json={"post_ids": ids}, headers={"X-CSRF-Token": token})
     assert analyst.status_code == 403 and "alice is analyst" in analyst.json()["detail"]
-    token = login(client, "lia")
+    token = relogin(client, "lia")
     assert client.post("/api/bundles", json={"post_ids": ids}).status_code == 403  # no token
     unconfirmed = client.post(
         "/api/bundles", json={"post_ids": [*ids, "nope"]}, headers={"X-CSRF-Token": token}
@@ -105,7 +96,7 @@ def test_api_enforces_roles_csrf_versions_and_the_two_person_rule(
     own = client.post(f"/api/bundles/{bundle_id}/approve", json={}, headers={"X-CSRF-Token": token})
     assert own.status_code == 403 and "须由制作人以外的主管审批" in own.json()["detail"]
 
-    token = login(client, "sup")
+    token = relogin(client, "sup")
     stale = client.post(
         f"/api/bundles/{bundle_id}/approve", json={"version": 7}, headers={"X-CSRF-Token": token}
     )
@@ -121,7 +112,7 @@ def test_api_enforces_roles_csrf_versions_and_the_two_person_rule(
     assert again.status_code == 409 and "当前为“已审批”" in again.json()["detail"]
     assert [b["id"] for b in client.get("/api/bundles").json()] == [bundle_id]
 
-    token = login(client, "lia2")
+    token = relogin(client, "lia2")
     got = client.post(f"/api/bundles/{bundle_id}/download", headers={"X-CSRF-Token": token})
     assert got.status_code == 200 and got.content.startswith(b"PK")
     stored = desk.store.get_export(bundle_id)
@@ -134,7 +125,7 @@ def test_a_bundle_file_changed_on_disk_is_not_served(client: TestClient, desk: D
     desk.bundles.approve(record.id, by=desk.supervisor)
     path = desk.bundles.file_path(record.id)
     path.write_bytes(path.read_bytes() + b"\0")
-    token = login(client, "lia")
+    token = relogin(client, "lia")
     refused = client.post(f"/api/bundles/{record.id}/download", headers={"X-CSRF-Token": token})
     assert refused.status_code == 500  # the server's file, not the request, is at fault
     assert re.search(r"与审批时的不一致", refused.json()["detail"])
@@ -144,7 +135,7 @@ def test_a_bundle_file_changed_on_disk_is_not_served(client: TestClient, desk: D
 def test_rejected_bundles_cannot_be_approved(client: TestClient, desk: Desk) -> None:
     ids = seed_clues(desk, 1)
     record = desk.bundles.prepare(by=desk.liaison, post_ids=ids)
-    token = login(client, "sup")
+    token = relogin(client, "sup")
     empty = client.post(
         f"/api/bundles/{record.id}/reject", json={"reason": " "}, headers={"X-CSRF-Token": token}
     )
