@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from types import TracebackType
 from typing import IO, Annotated, Any, NoReturn
 
 import typer
@@ -104,15 +105,16 @@ class _ScoreOutput:
     def __init__(self, output: str, *, source: IO[bytes]) -> None:
         import os
         import stat
-        import tempfile
+        from contextlib import ExitStack
+
+        from cluewatch.files import replace_atomically
 
         self.output = output
         self.stream: IO[str] = sys.stdout
-        self.temporary: Path | None = None
+        self.replacing: ExitStack | None = None
         if output == "-":
             return
         target = Path(output).resolve()  # through a symbolic link: the file it names
-        self.target = target
         try:
             existing = os.stat(target)
         except FileNotFoundError:
@@ -133,21 +135,13 @@ class _ScoreOutput:
             self._refuse(f"directory {target.parent} does not exist")
         if existing is not None and not os.access(target, os.W_OK):
             self._refuse("permission denied")
+        # An existing file keeps its mode; a new one gets what `open` would give it.
+        mode = stat.S_IMODE(existing.st_mode) if existing is not None else None
+        self.replacing = ExitStack()
         try:
-            handle, name = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
-            )
+            self.stream = self.replacing.enter_context(replace_atomically(target, mode=mode))
         except OSError as exc:
             self._refuse(f"cannot create a file in {target.parent} ({exc.strerror})")
-        if existing is not None:
-            mode = stat.S_IMODE(existing.st_mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.fchmod(handle, mode)
-        self.temporary = Path(name)
-        self.stream = open(handle, "w", encoding="utf-8")  # noqa: SIM115
 
     def _refuse(self, reason: str) -> NoReturn:
         typer.echo(f"error: cannot write output {self.output}: {reason}", err=True)
@@ -156,24 +150,19 @@ class _ScoreOutput:
     def __enter__(self) -> IO[str]:
         return self.stream
 
-    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-        import os
-
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         if self.stream is sys.stdout:
             self.stream.flush()
             return
-        if self.temporary is None:
+        if self.replacing is None:
             self.stream.close()
             return
-        try:
-            if exc_type is None:
-                self.stream.flush()
-                os.fsync(self.stream.fileno())
-            self.stream.close()
-            if exc_type is None:
-                os.replace(self.temporary, self.target)
-        finally:
-            self.temporary.unlink(missing_ok=True)
+        self.replacing.__exit__(exc_type, exc, traceback)
 
 
 @app.command()

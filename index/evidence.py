@@ -12,12 +12,12 @@ import base64
 import hashlib
 import io
 import json
-import os
-import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from cluewatch.files import replace_atomically
 
 SUFFIXES = (".body", ".json", ".warc.gz")
 
@@ -75,19 +75,13 @@ class EvidenceStore:
         return sha
 
     def _write(self, path: Path, data: bytes) -> None:
-        """Write `path` whole or not at all: a temporary file of this process and thread
-        beside it, renamed over it."""
+        """Write `path` whole or not at all: a temporary file beside it, renamed over it
+        (not fsynced, as before: three files per capture on the crawl's path)."""
         if path.parent not in self._made:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(path.parent)
-        tmp = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{path.name}")
-        try:
-            with open(tmp, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        with replace_atomically(path, binary=True, fsync=False) as handle:
+            handle.write(data)
 
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()

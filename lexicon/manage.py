@@ -11,7 +11,6 @@ replaces the old one, so a bad edit never leaves a broken file behind.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any
 import yaml
 
 from cluewatch.errors import LexiconDataError
+from cluewatch.files import replace_atomically
 from cluewatch.taxonomy import CATEGORIES
 from lexicon.data import SHIPPED_DIR, LexiconData, Term, _load_category_file, load_data
 from lexicon.matcher import Matcher, category_evidence
@@ -78,10 +78,9 @@ def _write_category(overlay: Path, category: str, entries: list[dict[str, Any]])
             raise LexiconDataError(
                 str(exc).replace(str(candidate), f"{path} (not written)")
             ) from exc
-    fd, tmp = tempfile.mkstemp(dir=overlay, prefix=f".{category}.", suffix=".yaml")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    # Owner-only and not fsynced, as these files have always been written.
+    with replace_atomically(path, mode=0o600, fsync=False) as handle:
         handle.write(text)
-    os.replace(tmp, path)
     return path
 
 

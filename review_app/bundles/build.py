@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cluewatch.errors import BundleError, EvidenceError, NotFound
+from cluewatch.files import replace_atomically
 from index.base import Store
 from index.evidence import EvidenceStore
 from index.models import ClueState, ScoredPost
@@ -80,8 +80,8 @@ class _Capture:
 class _ZipOut:
     """A ZIP being written, with the SHA-256 and size of every file put in."""
 
-    def __init__(self, path: Path, moment: datetime) -> None:
-        self.zip = zipfile.ZipFile(path, "w", allowZip64=True)
+    def __init__(self, sink: IO[bytes], moment: datetime) -> None:
+        self.zip = zipfile.ZipFile(sink, "w", allowZip64=True)
         self.date_time = moment.timetuple()[:6]
         self.entries: list[_Entry] = []
 
@@ -147,21 +147,19 @@ class BundleBuilder:
         self.screenshots = screenshots
 
     def build(self, info: BundleInfo, out: Path) -> BuiltBundle:
-        """Write the bundle to `out` (atomically: a `.part` file renamed at the end)."""
+        """Write the bundle to `out` (atomically: a temporary file renamed at the end)."""
         if not info.post_ids:
             raise BundleError(f"bundle {info.bundle_id} has no clues")
         out.parent.mkdir(parents=True, exist_ok=True)
-        part = out.with_name(out.name + ".part")
-        try:
-            with tempfile.TemporaryDirectory(prefix="cw-bundle-", dir=out.parent) as tmp:
-                built = self._build(info, part, Path(tmp))
-            os.replace(part, out)
-        finally:
-            part.unlink(missing_ok=True)
+        with (
+            replace_atomically(out, binary=True, fsync=False) as part,
+            tempfile.TemporaryDirectory(prefix="cw-bundle-", dir=out.parent) as tmp,
+        ):
+            built = self._build(info, part, Path(tmp))
         built.path = out
         return built
 
-    def _build(self, info: BundleInfo, part: Path, tmp: Path) -> BuiltBundle:
+    def _build(self, info: BundleInfo, part: IO[bytes], tmp: Path) -> BuiltBundle:
         zout = _ZipOut(part, info.approved_at)
         captures: dict[str, _Capture] = {}
         names = {
@@ -203,9 +201,10 @@ class BundleBuilder:
             if self.tsa_url:
                 token = tsa.request_token(self.tsa_url, manifest)
                 zout.add_bytes(fmt.TIMESTAMP, token, listed=False)
-        sha, size = _file_hash(part)
+        part.flush()
+        sha, size = _file_hash(Path(part.name))
         return BuiltBundle(
-            path=part,
+            path=Path(part.name),
             sha256=sha,
             size=size,
             clues=count,

@@ -12,7 +12,6 @@ import hashlib
 import math
 import os
 import secrets
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ from cluewatch.errors import (
     RoleError,
     TwoPersonRuleError,
 )
+from cluewatch.files import replace_atomically
 from cluewatch.settings import Settings
 from cluewatch.taxonomy import CATEGORIES
 from index.base import Store, User
@@ -490,30 +490,21 @@ class Bundles:
             )
 
         try:
-            handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        except OSError as exc:
-            raise unwritable(exc) from exc
-        partial = Path(name)
-        try:
             digest = hashlib.sha256()
-            with os.fdopen(handle, "wb") as out, path.open("rb") as source:
+            with (
+                replace_atomically(target, binary=True, mode=0o600) as out,
+                path.open("rb") as source,
+            ):
                 while block := source.read(1 << 20):
                     digest.update(block)
                     out.write(block)
-                out.flush()
-                os.fsync(out.fileno())
-            if digest.hexdigest() != record.sha256:
-                raise BundleFileError(
-                    f"bundle {record.id}: {path} changed while it was copied; not written",
-                    zh=f"移交包 {record.id} 的文件在复制时发生变化，未写出，请联系管理员",
-                )
-            os.replace(partial, target)
+                if digest.hexdigest() != record.sha256:
+                    raise BundleFileError(
+                        f"bundle {record.id}: {path} changed while it was copied; not written",
+                        zh=f"移交包 {record.id} 的文件在复制时发生变化，未写出，请联系管理员",
+                    )
         except OSError as exc:
-            partial.unlink(missing_ok=True)
             raise unwritable(exc) from exc
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
         try:
             return self.record_download(export_id, by=by)
         except BaseException:
