@@ -176,11 +176,18 @@ def test_an_existing_output_is_replaced_whole_keeping_its_mode(tmp_path: Path) -
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
 
 
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_an_interrupted_run_leaves_the_existing_output_as_it_was(tmp_path: Path) -> None:
     (tmp_path / "out.jsonl").write_text("old\n", encoding="utf-8")
     process = subprocess.Popen(
         [CLUEWATCH, "score", "-", "-o", "out.jsonl"],
         cwd=tmp_path, env=cli_env(), stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # Ctrl-C as at a terminal: a suite started as a background job without job
+        # control runs with SIGINT ignored, and the command rightly keeps it ignored.
+        preexec_fn=_sigint_default,
     )  # fmt: skip
     assert process.stdin is not None
     # One full batch: scored and written while the input stays open.
@@ -194,8 +201,8 @@ def test_an_interrupted_run_leaves_the_existing_output_as_it_was(tmp_path: Path)
             break
         time.sleep(0.1)
     process.send_signal(signal.SIGINT)
-    process.communicate(timeout=60)
-    assert process.returncode != 0
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0, stderr
     assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
 
