@@ -19,6 +19,7 @@ from tests.crawler.test_schedule import (
     LAUNCH,
     Cli,
     lock_is_free,
+    slow_site_env,
     write_site,
 )
 
@@ -127,9 +128,7 @@ def test_schedule_once_exits_1_when_its_crawl_fetched_nothing(tmp_path: Path) ->
 def test_ctrl_c_records_the_run_failed_interrupted_and_exits_130(
     tmp_path: Path, slow_site: SlowSite
 ) -> None:
-    sites, data = tmp_path / "sites", tmp_path / "data"
-    write_site(sites, "slow", f"{slow_site.url}/slow/", "0 0 1 1 *")
-    env = {"CLUEWATCH_DATA_DIR": str(data), "CLUEWATCH_SITES_DIR": str(sites)}
+    data, env = slow_site_env(tmp_path, slow_site)
     crawl = start_cli(["crawl", "slow"], cwd=tmp_path, env=env)
     try:
         assert slow_site.requested.wait(60)
@@ -153,9 +152,7 @@ def crawl_killed_by_sigkill(
 ) -> tuple[Path, dict[str, str], CrawlRun]:
     """Start `cluewatch crawl slow`, call `while_alive(env)` once its run is recorded, then
     kill it with SIGKILL: the data directory, the environment and the run it left."""
-    sites, data = tmp_path / "sites", tmp_path / "data"
-    write_site(sites, "slow", f"{slow_site.url}/slow/", "0 0 1 1 *")
-    env = {"CLUEWATCH_DATA_DIR": str(data), "CLUEWATCH_SITES_DIR": str(sites)}
+    data, env = slow_site_env(tmp_path, slow_site)
     crawl = start_cli(["crawl", "slow"], cwd=tmp_path, env=env, capture=False)
     try:
         assert slow_site.requested.wait(60)
@@ -207,9 +204,7 @@ def test_the_next_crawl_of_the_site_fails_a_run_left_running_by_kill_9(
 def test_a_scheduler_stopping_its_crawl_records_it_interrupted_once(
     tmp_path: Path, slow_site: SlowSite
 ) -> None:
-    sites, data = tmp_path / "sites", tmp_path / "data"
-    write_site(sites, "slow", f"{slow_site.url}/slow/", "0 0 1 1 *")
-    env = {"CLUEWATCH_DATA_DIR": str(data), "CLUEWATCH_SITES_DIR": str(sites)}
+    data, env = slow_site_env(tmp_path, slow_site)
     scheduler = Cli(["schedule", "--once", "--sites", "slow"], cwd=tmp_path, env=env)
     try:
         launch = scheduler.wait_for(LAUNCH.pattern)

@@ -47,6 +47,13 @@ def write_site(sites: Path, name: str, url: str, schedule: str) -> None:
     )
 
 
+def slow_site_env(tmp_path: Path, slow_site: SlowSite) -> tuple[Path, dict[str, str]]:
+    """Site `slow` on the loopback slow site, never due by the clock: its data dir and env."""
+    sites, data = tmp_path / "sites", tmp_path / "data"
+    write_site(sites, "slow", f"{slow_site.url}/slow/", "0 0 1 1 *")
+    return data, {"CLUEWATCH_DATA_DIR": str(data), "CLUEWATCH_SITES_DIR": str(sites)}
+
+
 class Cli:
     """A long-running `cluewatch` subprocess whose output lines are read as they come."""
 
@@ -346,9 +353,7 @@ def test_fire_during_a_running_crawl_is_skipped_and_a_manual_crawl_of_it_is_refu
 def test_crawl_killed_with_sigkill_is_recorded_failed_and_its_lock_freed(
     tmp_path: Path, slow_site: SlowSite
 ) -> None:
-    sites, data = tmp_path / "sites", tmp_path / "data"
-    write_site(sites, "slow", f"{slow_site.url}/slow/", "0 0 1 1 *")
-    env = {"CLUEWATCH_DATA_DIR": str(data), "CLUEWATCH_SITES_DIR": str(sites)}
+    data, env = slow_site_env(tmp_path, slow_site)
     scheduler = Cli(["schedule", "--once", "--sites", "slow"], cwd=tmp_path, env=env)
     try:
         launch = scheduler.wait_for(LAUNCH.pattern)
