@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -41,19 +42,32 @@ def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("CLUEWATCH_")} | (env or {})
 
 
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_cli(
-    args: list[str], *, cwd: Path, env: dict[str, str] | None = None, capture: bool = True
+    args: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    capture: bool = True,
+    stdin_pipe: bool = False,
 ) -> subprocess.Popen[str]:
-    """Start the installed `cluewatch` command in the background, as a user would."""
+    """Start the installed `cluewatch` command in the background, as a user would.
+
+    SIGINT starts at its default, as at a terminal: a suite started as a background job
+    without job control runs with SIGINT ignored, and a command rightly keeps it ignored."""
     output = subprocess.PIPE if capture else subprocess.DEVNULL
     return subprocess.Popen(
         [CLUEWATCH, *args],
         cwd=cwd,
         env=cli_env(env),
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE if stdin_pipe else subprocess.DEVNULL,
         stdout=output,
         stderr=output,
         text=True,
+        preexec_fn=_sigint_default,
     )
 
 

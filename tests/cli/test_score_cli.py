@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cluewatch.settings import DEFAULT_MODEL_DIR
 from cluewatch.taxonomy import CATEGORIES
-from tests.conftest import CLUEWATCH, cli_env, run_cli
+from tests.conftest import CLUEWATCH, cli_env, run_cli, start_cli
 
 CLUE = "专业代*孕机构，包成功包性别，价格私聊，加薇信 fake_baobao_01"
 BENIGN = "今天带孩子去公园玩，天气很好，晚上做了红烧肉。"
@@ -176,19 +176,9 @@ def test_an_existing_output_is_replaced_whole_keeping_its_mode(tmp_path: Path) -
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
 
 
-def _sigint_default() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_an_interrupted_run_leaves_the_existing_output_as_it_was(tmp_path: Path) -> None:
     (tmp_path / "out.jsonl").write_text("old\n", encoding="utf-8")
-    process = subprocess.Popen(
-        [CLUEWATCH, "score", "-", "-o", "out.jsonl"],
-        cwd=tmp_path, env=cli_env(), stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        # Ctrl-C as at a terminal: a suite started as a background job without job
-        # control runs with SIGINT ignored, and the command rightly keeps it ignored.
-        preexec_fn=_sigint_default,
-    )  # fmt: skip
+    process = start_cli(["score", "-", "-o", "out.jsonl"], cwd=tmp_path, stdin_pipe=True)
     assert process.stdin is not None
     # One full batch: scored and written while the input stays open.
     line = json.dumps({"id": "p", "text": BENIGN}, ensure_ascii=False) + "\n"
