@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,30 @@ from cluewatch.taxonomy import CATEGORIES
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 REQUIRED = ("id", "text", "labels", "family")
+
+# The corpus' contacts are fake by rule (TAXONOMY.md): WeChat and Telegram IDs
+# start with "fake_", phone numbers read 100 0000 or 1xx-0000 and four digits.
+# Real posts have neither, and the rule's marks are not spread like the
+# contacts: "fake_" stands in 11% of the clue posts and 1.5% of the benign
+# ones, so a model reading them learns the prefix as a sign of a clue.
+# `real_contacts` writes them as real posts would: the prefix dropped, the
+# 100 and the zeros replaced by digits drawn from a key (the post's id).
+_FAKE_ID = re.compile(r"fake_", re.IGNORECASE)
+_FAKE_PHONE = re.compile(r"(?<!\d)1(\d\d)([- ]?)0000([- ]?)(\d{4})(?!\d)")
+
+
+def real_contacts(text: str, key: str) -> str:
+    """`text` with its fake contacts written as a real post's (the same for the same key)."""
+    if "0000" not in text and "fake" not in text.lower():
+        return text
+    seed = hashlib.sha256(key.encode()).digest()
+
+    def phone(match: re.Match[str]) -> str:
+        prefix = match[1] if match[1] != "00" else "3589"[seed[0] % 4] + str(seed[1] % 10)
+        middle = "".join(str(b % 10) for b in seed[2:6])
+        return f"1{prefix}{match[2]}{middle}{match[3]}{match[4]}"
+
+    return _FAKE_ID.sub("", _FAKE_PHONE.sub(phone, text))
 
 
 @dataclass(frozen=True)
@@ -36,6 +61,11 @@ class Example:
     @property
     def scored_text(self) -> str:
         return f"{self.title}\n{self.text}" if self.title else self.text
+
+    @property
+    def training_text(self) -> str:
+        """`scored_text` with its fake contacts written as a real post's (`real_contacts`)."""
+        return real_contacts(self.scored_text, self.id)
 
     @property
     def is_clue(self) -> bool:

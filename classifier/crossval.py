@@ -26,7 +26,7 @@ import numpy as np
 from classifier.corpus import Example, family_fold, load_corpus, split
 from classifier.evaluate import category_flags, metrics
 from classifier.fusion import SECONDARY_THRESHOLD
-from classifier.model import ModelMeta, model_input
+from classifier.model import ModelMeta
 from classifier.report import breakdown, family_intervals, interval_lines, negative_kind_lines
 from classifier.train import (
     TrainConfig,
@@ -36,6 +36,7 @@ from classifier.train import (
     _scorer,
     _set_seed,
     fit_linear,
+    training_input,
 )
 from cluewatch.errors import ConfigError, TrainingDataError
 from cluewatch.taxonomy import CATEGORIES
@@ -54,7 +55,7 @@ def _fit_fold(
 ) -> None:
     """A selection model of `train_set` in `out_dir`: transformer and linear model."""
     _set_seed(config.seed)
-    texts = [model_input(ex.scored_text) for ex in train_set]
+    texts = [training_input(ex, config) for ex in train_set]
     tokenizer, model = _build_model(config, None, texts)
     max_length = min(config.max_length, int(model.config.max_position_embeddings))
     if config.pretrain_epochs:
@@ -75,9 +76,12 @@ def _fit_fold(
     model.save_pretrained(str(out_dir), safe_serialization=True)
     tokenizer.save_pretrained(str(out_dir))
     fit_linear(train_set, out_dir, config)
-    ModelMeta(version=f"crossval{label}", labels=list(CATEGORIES), max_length=max_length).write(
-        out_dir
-    )
+    ModelMeta(
+        version=f"crossval{label}",
+        labels=list(CATEGORIES),
+        max_length=max_length,
+        input_form=config.input_form,
+    ).write(out_dir)
 
 
 def _run_fold(

@@ -122,6 +122,14 @@ def evidence(analysis: Any) -> tuple[dict[str, MatchCounts], bool]:
     return counts, lure
 
 
+def contact_spans(analysis: Any) -> list[tuple[int, int]]:
+    """Where `analysis` found contact details: its contact lures (加V, 私聊 ...) and contact
+    entities (phone, WeChat, QQ, Telegram), as (start, end) offsets into its text."""
+    spans = [(h.start, h.end) for h in analysis.lures if h.kind == "contact"]
+    spans += [(e.start, e.end) for e in analysis.entities if e.kind in _CONTACT_ENTITIES]
+    return sorted(spans)
+
+
 def negative_context(analysis: Any, *, notice: bool = True) -> bool:
     """Whether the lexicon suppressed a match of `analysis` for a word of the term's
     negative context (`unless`), or (with `notice`) found a notice word in the post."""

@@ -4,8 +4,9 @@ It is the baseline the transformer is evaluated against, a second opinion in
 fusion, and the cheap first stage of the scoring cascade (most crawled posts
 are ordinary chatter that it settles in microseconds). Features are hashed
 character 1-2-grams of two normalised views of the text (`full`, and
-`compact` without separators, so 代*孕 and 代孕 share features); no
-vocabulary to store. Measured on held-out families, longer n-grams did
+`compact` without separators, so 代*孕 and 代孕 share features), `full` in
+the model directory's input form (`classifier.model.INPUT_FORMS`, kept in the
+file's metadata); no vocabulary to store. Measured on held-out families, longer n-grams did
 worse (they memorise a family's phrasing). The saved
 state is the IDF vector and the weights, in safetensors, beside the
 transformer in the model directory.
@@ -30,12 +31,14 @@ NGRAMS = (1, 2)
 MAX_CHARS = 126 * 8
 
 
-def linear_input(text: str) -> str:
-    """Both normalised views, joined by a character that never occurs in them."""
+def linear_input(text: str, form: str) -> str:
+    """Both normalised views, `full` in the input `form` (`classifier.model.INPUT_FORMS`),
+    joined by a character that never occurs in them."""
+    from classifier.model import in_form
     from lexicon.normalize import normalize
 
     nz = normalize(text[:MAX_CHARS])
-    return f"{nz.full}\x01{nz.compact}"
+    return f"{in_form(nz.full, form)}\x01{nz.compact}"
 
 
 def _vectorizer() -> Any:
@@ -60,7 +63,9 @@ class LinearModel:
         idf: npt.NDArray[np.float32],
         coef: npt.NDArray[np.float32],
         intercept: npt.NDArray[np.float32],
+        input_form: str = "full",
     ) -> None:
+        self.input_form = input_form
         self.idf = idf.astype(np.float32)
         self.coef = coef.astype(np.float32)  # (features, categories)
         self.intercept = intercept.astype(np.float32)
@@ -69,7 +74,7 @@ class LinearModel:
     def _features(self, texts: Sequence[str]) -> Any:
         from sklearn.preprocessing import normalize
 
-        counts = self._hasher.transform([linear_input(t) for t in texts])
+        counts = self._hasher.transform([linear_input(t, self.input_form) for t in texts])
         counts.data = 1.0 + np.log(counts.data)  # sublinear term frequency
         weighted = counts.multiply(self.idf).tocsr()
         return normalize(weighted, norm="l2", copy=False)
@@ -91,14 +96,17 @@ class LinearModel:
         *,
         c: float = 8.0,
         sample_weight: npt.NDArray[np.float64] | None = None,
+        input_form: str = "full",
     ) -> LinearModel:
-        """Fit on raw post texts; `sample_weight` weighs each post's loss (default: all 1)."""
+        """Fit on raw post texts read in `input_form`; `sample_weight` weighs each post's
+        loss (default: all 1)."""
         from sklearn.linear_model import LogisticRegression
 
-        counts = _vectorizer().transform(texts)
+        counts = _vectorizer().transform([linear_input(t, input_form) for t in texts])
         df = np.bincount(counts.indices, minlength=N_FEATURES).astype(np.float64)
         idf = (np.log((1 + len(texts)) / (1 + df)) + 1.0).astype(np.float32)
-        model = cls(idf, np.zeros((N_FEATURES, len(CATEGORIES))), np.zeros(len(CATEGORIES)))
+        zeros = np.zeros((N_FEATURES, len(CATEGORIES)))
+        model = cls(idf, zeros, np.zeros(len(CATEGORIES)), input_form)
         x = model._features(texts)
         for index in range(len(CATEGORIES)):
             target = y[:, index]
@@ -121,13 +129,19 @@ class LinearModel:
                 "intercept": self.intercept,
             },
             str(directory / LINEAR_FILE),
-            metadata={"ngrams": f"{NGRAMS[0]}-{NGRAMS[1]}", "features": str(N_FEATURES)},
+            metadata={
+                "ngrams": f"{NGRAMS[0]}-{NGRAMS[1]}",
+                "features": str(N_FEATURES),
+                "input_form": self.input_form,
+            },
         )
 
     @classmethod
     def load(cls, directory: Path) -> LinearModel:
-        from safetensors import SafetensorError
+        from safetensors import SafetensorError, safe_open
         from safetensors.numpy import load_file
+
+        from classifier.model import INPUT_FORMS
 
         path = Path(directory) / LINEAR_FILE
         repair = (
@@ -138,11 +152,18 @@ class LinearModel:
             raise ModelLoadError(f"{path}: missing (the linear n-gram model); {repair}")
         try:
             tensors = load_file(str(path))
-            model = cls(tensors["idf"], tensors["coef"], tensors["intercept"])
+            with safe_open(str(path), framework="numpy") as handle:
+                form = (handle.metadata() or {}).get("input_form", "full")
+            model = cls(tensors["idf"], tensors["coef"], tensors["intercept"], form)
         except (OSError, SafetensorError, KeyError) as exc:
             raise ModelLoadError(
                 f"{path}: corrupt, cannot load the linear model ({exc}); {repair}"
             ) from exc
+        if model.input_form not in INPUT_FORMS:
+            raise ModelLoadError(
+                f"{path}: unknown input_form {model.input_form!r} in its metadata "
+                f"(known: {', '.join(INPUT_FORMS)}); {repair}"
+            )
         if model.coef.shape != (N_FEATURES, len(CATEGORIES)) or model.idf.shape != (N_FEATURES,):
             raise ModelLoadError(f"{path}: shapes do not match this version of cluewatch; {repair}")
         return model

@@ -2,9 +2,9 @@
 
 A model directory is a Hugging Face checkpoint (`config.json`,
 `model.safetensors`, `tokenizer.json`) plus `cluewatch_model.json`, which
-records the model's version, labels, window length, the hash of its training
-data, the lexicon version it was fused with, its fusion parameters and its
-metrics. An ensemble keeps its further members as checkpoints in
+records the model's version, labels, window length, the form its models read
+posts in (`input_form`), the hash of its training data, the lexicon version it
+was fused with, its fusion parameters and its metrics. An ensemble keeps its further members as checkpoints in
 subdirectories named in `members` (`member-2/` ...; config and weights, the
 tokenizer is shared); their probabilities are averaged. Any local BERT-style
 checkpoint fine-tuned by `cluewatch train` loads the same way. Beside them lies
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from cluewatch.errors import ModelLoadError
+from cluewatch.errors import ConfigError, ModelLoadError
 from cluewatch.taxonomy import CATEGORIES
 from lexicon.normalize import normalize
 
@@ -48,9 +48,35 @@ _REPAIR = (
 )
 
 
-def model_input(text: str) -> str:
-    """The model reads the lexicon's `full` view: full-width folded, simplified, lower case."""
-    return normalize(text).full
+# How a post's text reaches the transformer and the linear model; each model
+# directory records its own (`input_form`), and a directory without one reads
+# the `full` form.
+# * `full`: the lexicon's `full` view (full-width folded, simplified, lower case).
+# * `unpunctuated` (trained from the eleventh pass on): the same with commas,
+#   enumeration commas, full stops and semicolons read as spaces, which the
+#   tokenizer skips, as it skips the spaces posters put between phrases. The
+#   corpus' clue posts mostly separate their phrases with spaces and its benign
+#   posts with commas (33% against 72% of hand-written posts hold a comma; 71%
+#   against 33% a space): a habit of their writers, not of the posts they
+#   stand for, and a model reading punctuation learned it as a label. The
+#   tenth pass' model gave 0.97 to "越南缅甸新娘贤惠体贴包成功娶外国媳妇" and
+#   0.06 to the same with one comma.
+INPUT_FORMS = ("full", "unpunctuated")
+_SEPARATORS_AS_SPACES = str.maketrans(dict.fromkeys(",、。;", " "))
+
+
+def in_form(full: str, form: str) -> str:
+    """A text's lexicon `full` view in input `form` (one of `INPUT_FORMS`)."""
+    if form == "full":
+        return full
+    if form == "unpunctuated":
+        return full.translate(_SEPARATORS_AS_SPACES)
+    raise ConfigError(f"unknown model input form {form!r} (known: {', '.join(INPUT_FORMS)})")
+
+
+def model_input(text: str, form: str = "unpunctuated") -> str:
+    """The text the transformer reads, in `form` (one of `INPUT_FORMS`)."""
+    return in_form(normalize(text).full, form)
 
 
 @dataclass
@@ -67,6 +93,8 @@ class ModelMeta:
     created_at: str = ""
     # Subdirectories holding the ensemble's further members (the directory itself is the first).
     members: list[str] = field(default_factory=list)
+    # The form the transformer reads posts in (`INPUT_FORMS`); older directories: `full`.
+    input_form: str = "full"
 
     @classmethod
     def read(cls, directory: Path) -> ModelMeta:
@@ -187,6 +215,11 @@ class TextClassifier:
             raise ModelLoadError(
                 f"{self.directory}: model labels {self.meta.labels} do not match the taxonomy"
             )
+        if self.meta.input_form not in INPUT_FORMS:
+            raise ModelLoadError(
+                f"{self.directory / MODEL_META}: unknown input_form {self.meta.input_form!r} "
+                f"(known: {', '.join(INPUT_FORMS)}); {_REPAIR}"
+            )
         # The ensemble's members, each a checkpoint; their probabilities are averaged.
         paths = [self.directory, *(self.directory / m for m in self.meta.members)]
         self.models = [_load_checkpoint(p) for p in paths]
@@ -212,7 +245,7 @@ class TextClassifier:
         windows: list[str] = []
         owner: list[int] = []
         for index, text in enumerate(texts):
-            prepared = model_input(text[: width * MAX_WINDOWS]) or " "
+            prepared = model_input(text[: width * MAX_WINDOWS], self.meta.input_form) or " "
             for start in range(0, min(len(prepared), width * MAX_WINDOWS), width):
                 windows.append(prepared[start : start + width])
                 owner.append(index)

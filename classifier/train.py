@@ -27,6 +27,7 @@ from classifier.corpus import (
     Splits,
     corpus_hash,
     load_corpus,
+    real_contacts,
     split,
 )
 from classifier.evaluate import category_flags, label_matrix, metrics
@@ -83,10 +84,20 @@ class TrainConfig:
     # their weight in the next epoch (1: off). Costs a prediction pass over
     # the benign training posts per epoch.
     mining_weight: float = 1.0
+    # Share of the training posts that hold contact details (加V and an ID, a
+    # phone number, 私聊 ...) read each epoch with them cut out, so that an
+    # offer is judged by what it offers: most of the corpus' clue posts end in
+    # a contact, and the posts quoted by reports rarely keep theirs.
+    contact_dropout: float = 0.0
     # Masked-character pre-training epochs on the training texts before fine-tuning.
     pretrain_epochs: int = 6
     # Transformers trained with different seeds whose probabilities are averaged.
     members: int = 1
+    # The form posts reach the transformer in (`classifier.model.INPUT_FORMS`).
+    input_form: str = "unpunctuated"
+    # Train on the corpus' fake contacts written as real posts write them
+    # (`classifier.corpus.real_contacts`), so that "fake_" is no sign of a clue.
+    real_contacts: bool = True
     # Once validation has chosen each member's epoch (and the thresholds and
     # cascade floor are chosen), train every member again from the same start
     # on training + validation families for that many epochs, and the linear
@@ -189,11 +200,43 @@ def _build_model(
     return tokenizer, BertForSequenceClassification(bert)
 
 
-def _augmented(example: Example, rng: random.Random) -> str:
+def training_text(example: Example, config: TrainConfig) -> str:
+    """The post a model trains on: its contacts written as real ones if so configured."""
+    return example.training_text if config.real_contacts else example.scored_text
+
+
+def training_input(example: Example, config: TrainConfig) -> str:
+    """What the transformer trains on: `training_text` in the configured input form."""
+    return model_input(training_text(example, config), config.input_form)
+
+
+def without_contacts(texts: Sequence[str]) -> list[str | None]:
+    """Each text with its contact details cut out (`contact_spans`), None if it has none."""
+    from classifier.fusion import contact_spans
+
+    out: list[str | None] = []
+    for text, analysis in zip(texts, Matcher(load_data()).analyze_many(texts), strict=True):
+        spans = contact_spans(analysis)
+        if not spans:
+            out.append(None)
+            continue
+        kept, at = [], 0
+        for start, end in spans:
+            kept.append(text[at:start])
+            at = max(at, end)
+        kept.append(text[at:])
+        out.append("".join(kept))
+    return out
+
+
+def _augmented(example: Example, rng: random.Random, config: TrainConfig) -> str:
     from classifier.generate import augment
 
     title, text, _ = augment(example.title, example.text, rng)
-    return model_input(f"{title}\n{text}" if title else text)
+    text = f"{title}\n{text}" if title else text
+    if config.real_contacts:
+        text = real_contacts(text, example.id)
+    return model_input(text, config.input_form)
 
 
 def _pretrain(
@@ -283,7 +326,14 @@ def _fine_tune(
     """
     import torch
 
-    train_texts = [model_input(ex.scored_text) for ex in train]
+    train_texts = [training_input(ex, config) for ex in train]
+    uncontacted: list[str | None] = [None] * len(train)
+    if config.contact_dropout:
+        raw = [training_text(ex, config) for ex in train]
+        uncontacted = [
+            None if text is None else model_input(text, config.input_form)
+            for text in without_contacts(raw)
+        ]
     y_train = torch.tensor(label_matrix(train), dtype=torch.float32)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     rng = random.Random(config.seed)
@@ -305,10 +355,21 @@ def _fine_tune(
         if config.balance
         else None
     )
+
+    def _varied(index: int, text: str) -> str:
+        """The post as read this time: rewritten with obfuscations, without its contacts,
+        or as it is."""
+        if config.augment and rng.random() < config.augment:
+            return _augmented(train[index], rng, config)
+        cut = uncontacted[index]
+        if config.contact_dropout and cut is not None and rng.random() < config.contact_dropout:
+            return cut
+        return text
+
     base_weights = sample_weights(train, config)
     weights = torch.tensor(base_weights, dtype=torch.float32)
     benign_rows = [i for i, ex in enumerate(train) if not ex.is_clue]
-    val_texts = [model_input(ex.scored_text) for ex in validation or ()]
+    val_texts = [training_input(ex, config) for ex in validation or ()]
     best_f1, best_state, best_epoch = -1.0, None, epochs
     for epoch in range(1, epochs + 1):
         model.train()
@@ -321,11 +382,8 @@ def _fine_tune(
         total = 0.0
         for batch in iterator:
             texts = [train_texts[i] for i in batch]
-            if config.augment:
-                texts = [
-                    _augmented(train[i], rng) if rng.random() < config.augment else text
-                    for i, text in zip(batch, texts, strict=True)
-                ]
+            if config.augment or config.contact_dropout:
+                texts = [_varied(i, text) for i, text in zip(batch, texts, strict=True)]
             enc = tokenizer(
                 texts,
                 padding=True,
@@ -400,7 +458,7 @@ def train(
         f"{len(splits.validation)}, test in-distribution {len(splits.test_in_distribution)}, "
         f"test held-out families {len(splits.test_held_out)}"
     )
-    train_texts = [model_input(ex.scored_text) for ex in splits.train]
+    train_texts = [training_input(ex, config) for ex in splits.train]
     tokenizer, model = _build_model(config, base_model, train_texts)
     # A checkpoint's position table bounds the window (a tiny or older model may hold fewer).
     max_length = min(config.max_length, int(model.config.max_position_embeddings))
@@ -456,6 +514,7 @@ def train(
         base_model=str(base_model) if base_model else None,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         members=[_member_dir(out_dir, i).name for i in range(1, config.members)],
+        input_form=config.input_form,
     )
     meta.metrics = {"best_epoch": best_epochs, "threads": torch.get_num_threads()}
     meta.write(out_dir)
@@ -490,9 +549,10 @@ def train(
 def fit_linear(train_set: Sequence[Example], out_dir: Path, config: TrainConfig) -> None:
     """The linear n-gram model of `train_set`, with the transformer's per-post weights."""
     LinearModel.fit(
-        [ex.scored_text for ex in train_set],
+        [training_text(ex, config) for ex in train_set],
         label_matrix(train_set),
         sample_weight=sample_weights(train_set, config),
+        input_form=config.input_form,
     ).save(out_dir)
 
 

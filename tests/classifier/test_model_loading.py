@@ -93,3 +93,26 @@ def test_the_ensemble_loads_whole(ensemble: Path) -> None:
 
     scorer = Scorer.from_paths(model_dir=ensemble)
     assert len(scorer.classifier.models) == 2 and scorer.linear is not None
+
+
+def test_an_unknown_input_form_is_e040_naming_the_metadata(ensemble: Path) -> None:
+    from classifier.scorer import Scorer
+
+    meta_file = ensemble / "cluewatch_model.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    meta["input_form"] = "pinyin"
+    meta_file.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelLoadError) as raised:
+        Scorer.from_paths(model_dir=ensemble)
+    assert raised.value.code == "E040"
+    assert raised.value.message.startswith(f"{meta_file}: unknown input_form 'pinyin'")
+
+
+def test_a_directory_from_before_input_forms_reads_the_full_view(ensemble: Path) -> None:
+    from classifier.model import ModelMeta
+
+    meta_file = ensemble / "cluewatch_model.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    meta.pop("input_form", None)
+    meta_file.write_text(json.dumps(meta), encoding="utf-8")
+    assert ModelMeta.read(ensemble).input_form == "full"

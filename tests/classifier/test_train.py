@@ -242,6 +242,48 @@ def test_the_ensemble_averages_its_members(
     np.testing.assert_allclose(ensemble, (singles[0] + singles[1]) / 2, rtol=1e-5, atol=1e-6)
 
 
+def test_the_model_reads_posts_in_the_form_it_was_trained_on(
+    tmp_path: Path, tiny_ensemble: tuple[Path, Any, list[str]]
+) -> None:
+    import shutil
+
+    import numpy as np
+
+    from classifier.model import ModelMeta, TextClassifier
+
+    model_dir, meta, _ = tiny_ensemble
+    assert meta.input_form == ModelMeta.read(model_dir).input_form == "unpunctuated"
+    commas = "越南新娘，包成功。跑了包赔、加V fake_ab_01"
+    spaces = "越南新娘 包成功 跑了包赔 加V fake_ab_01"
+    probs = TextClassifier(model_dir).predict([commas, spaces])
+    np.testing.assert_array_equal(probs[0], probs[1])
+    # The same weights told to read the full view see the commas.
+    full = tmp_path / "full"
+    shutil.copytree(model_dir, full)
+    full_meta = ModelMeta.read(full)
+    full_meta.input_form = "full"
+    full_meta.write(full)
+    probs = TextClassifier(full).predict([commas, spaces])
+    assert not np.array_equal(probs[0], probs[1])
+
+
+def test_contact_dropout_changes_what_the_model_trains_on(tmp_path: Path) -> None:
+    from safetensors.numpy import load_file
+
+    from classifier.train import train
+
+    corpus = _small_corpus(tmp_path / "corpus.jsonl")
+    weights = []
+    for dropout in (0.0, 1.0):
+        out = tmp_path / f"m{dropout}"
+        config = tiny_config(
+            epochs=1, pretrain_epochs=0, refit=False, augment=0.0, contact_dropout=dropout
+        )
+        train(data=[corpus], out_dir=out, config=config, progress=lambda _: None)
+        weights.append(load_file(str(out / "model.safetensors")))
+    assert any((weights[0][k] != weights[1][k]).any() for k in weights[0])
+
+
 def test_the_refit_trains_on_validation_families_too_and_keeps_its_choices(
     tmp_path: Path, tiny_ensemble: tuple[Path, Any, list[str]]
 ) -> None:
