@@ -24,9 +24,9 @@ REQUIRED = ("id", "text", "labels", "family")
 
 # The corpus' contacts are fake by rule (TAXONOMY.md): WeChat and Telegram IDs
 # start with "fake_", phone numbers read 100 0000 or 1xx-0000 and four digits.
-# Real posts have neither, and the rule's marks are not spread like the
-# contacts: "fake_" stands in 11% of the clue posts and 1.5% of the benign
-# ones, so a model reading them learns the prefix as a sign of a clue.
+# Real posts have neither, and far more clue posts than benign ones carry
+# the marks, so a model reading them learns them as a sign of a clue
+# (decision 11).
 # `real_contacts` writes them as real posts would: the prefix dropped, the
 # 100 and the zeros replaced by digits drawn from a key (the post's id).
 _FAKE_ID = re.compile(r"fake_", re.IGNORECASE)

@@ -139,7 +139,6 @@ class LinearModel:
     @classmethod
     def load(cls, directory: Path) -> LinearModel:
         from safetensors import SafetensorError, safe_open
-        from safetensors.numpy import load_file
 
         from classifier.model import INPUT_FORMS
 
@@ -151,9 +150,9 @@ class LinearModel:
         if not path.is_file():
             raise ModelLoadError(f"{path}: missing (the linear n-gram model); {repair}")
         try:
-            tensors = load_file(str(path))
             with safe_open(str(path), framework="numpy") as handle:
                 form = (handle.metadata() or {}).get("input_form", "full")
+                tensors = {k: handle.get_tensor(k) for k in ("idf", "coef", "intercept")}
             model = cls(tensors["idf"], tensors["coef"], tensors["intercept"], form)
         except (OSError, SafetensorError, KeyError) as exc:
             raise ModelLoadError(

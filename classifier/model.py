@@ -4,8 +4,8 @@ A model directory is a Hugging Face checkpoint (`config.json`,
 `model.safetensors`, `tokenizer.json`) plus `cluewatch_model.json`, which
 records the model's version, labels, window length, the form its models read
 posts in (`input_form`), the hash of its training data, the lexicon version it
-was fused with, its fusion parameters and its metrics. An ensemble keeps its further members as checkpoints in
-subdirectories named in `members` (`member-2/` ...; config and weights, the
+was fused with, its fusion parameters and its metrics. An ensemble keeps its
+further members as checkpoints in subdirectories named in `members` (`member-2/` ...; config and weights, the
 tokenizer is shared); their probabilities are averaged. Any local BERT-style
 checkpoint fine-tuned by `cluewatch train` loads the same way. Beside them lies
 the linear n-gram model (`linear.safetensors`, `classifier/linear.py`), which
@@ -56,11 +56,8 @@ _REPAIR = (
 #   enumeration commas, full stops and semicolons read as spaces, which the
 #   tokenizer skips, as it skips the spaces posters put between phrases. The
 #   corpus' clue posts mostly separate their phrases with spaces and its benign
-#   posts with commas (33% against 72% of hand-written posts hold a comma; 71%
-#   against 33% a space): a habit of their writers, not of the posts they
-#   stand for, and a model reading punctuation learned it as a label. The
-#   tenth pass' model gave 0.97 to "越南缅甸新娘贤惠体贴包成功娶外国媳妇" and
-#   0.06 to the same with one comma.
+#   posts with commas, a habit of their writers that a model reading
+#   punctuation learns as a label (decision 11; the datasheet counts it).
 INPUT_FORMS = ("full", "unpunctuated")
 _SEPARATORS_AS_SPACES = str.maketrans(dict.fromkeys(",、。;", " "))
 
@@ -74,7 +71,7 @@ def in_form(full: str, form: str) -> str:
     raise ConfigError(f"unknown model input form {form!r} (known: {', '.join(INPUT_FORMS)})")
 
 
-def model_input(text: str, form: str = "unpunctuated") -> str:
+def model_input(text: str, form: str) -> str:
     """The text the transformer reads, in `form` (one of `INPUT_FORMS`)."""
     return in_form(normalize(text).full, form)
 

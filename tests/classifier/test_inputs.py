@@ -21,7 +21,7 @@ SPACES = "越南新娘 包成功 跑了包赔 加V fake_bride_01"
 
 def test_the_model_reads_separators_as_the_spaces_it_skips() -> None:
     post = "越南、緬甸新娘，賢惠。包成功；加V：fake_bride_01"
-    assert model_input(post) == "越南 缅甸新娘 贤惠 包成功 加v:fake_bride_01"
+    assert model_input(post, "unpunctuated") == "越南 缅甸新娘 贤惠 包成功 加v:fake_bride_01"
     assert model_input(post, "full") == "越南、缅甸新娘,贤惠。包成功;加v:fake_bride_01"
     with pytest.raises(ConfigError, match="unknown model input form 'pinyin'"):
         model_input(post, "pinyin")
