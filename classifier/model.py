@@ -192,11 +192,59 @@ def _some(names: Sequence[str]) -> str:
     return ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
 
 
+def predict_windows(
+    models: Sequence[Any],
+    tokenizer: Any,
+    texts: Sequence[str],
+    *,
+    max_length: int,
+    input_form: str,
+    batch_size: int = 32,
+) -> npt.NDArray[np.float32]:
+    """The averaged probabilities of `models` per text, shape (len(texts), 7).
+
+    Each text is read in `input_form`, in windows of `max_length` (at most
+    `MAX_WINDOWS`), and takes its highest window's probabilities.
+    """
+    import torch
+
+    if not texts:
+        return np.zeros((0, len(CATEGORIES)), dtype=np.float32)
+    width = max_length - 2
+    windows: list[str] = []
+    owner: list[int] = []
+    for index, text in enumerate(texts):
+        prepared = model_input(text[: width * MAX_WINDOWS], input_form) or " "
+        for start in range(0, min(len(prepared), width * MAX_WINDOWS), width):
+            windows.append(prepared[start : start + width])
+            owner.append(index)
+    order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+    probs = np.zeros((len(windows), len(CATEGORIES)), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            encoded = tokenizer(
+                [windows[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                # A few lengths only: every new input shape costs the CPU kernels
+                # memory they keep (measured: +135 MB over 54,000 posts unpadded,
+                # +45 MB padded to multiples of 32, at the same speed).
+                pad_to_multiple_of=32 if max_length % 32 == 0 else None,
+                return_tensors="pt",
+            )
+            member_probs = [torch.sigmoid(m(**encoded).logits) for m in models]
+            probs[batch] = torch.stack(member_probs).mean(dim=0).float().numpy()
+    out = np.zeros((len(texts), len(CATEGORIES)), dtype=np.float32)
+    np.maximum.at(out, np.asarray(owner), probs)
+    return out
+
+
 class TextClassifier:
     """A loaded multi-label classifier: texts in, a probability per category out."""
 
     def __init__(self, directory: Path, *, batch_size: int = 32) -> None:
-        import torch
         from transformers import AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -230,41 +278,16 @@ class TextClassifier:
             raise ModelLoadError(
                 f"{tokenizer_file}: cannot load the tokenizer ({exc}); {_REPAIR}"
             ) from exc
-        self._torch = torch
         self.batch_size = batch_size
         self.version = self.meta.version
 
     def predict(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Probabilities, shape (len(texts), 7), columns in `CATEGORIES` order."""
-        if not texts:
-            return np.zeros((0, len(CATEGORIES)), dtype=np.float32)
-        width = self.meta.max_length - 2
-        windows: list[str] = []
-        owner: list[int] = []
-        for index, text in enumerate(texts):
-            prepared = model_input(text[: width * MAX_WINDOWS], self.meta.input_form) or " "
-            for start in range(0, min(len(prepared), width * MAX_WINDOWS), width):
-                windows.append(prepared[start : start + width])
-                owner.append(index)
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
-        probs = np.zeros((len(windows), len(CATEGORIES)), dtype=np.float32)
-        torch = self._torch
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                batch = order[start : start + self.batch_size]
-                encoded = self.tokenizer(
-                    [windows[i] for i in batch],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.meta.max_length,
-                    # A few lengths only: every new input shape costs the CPU kernels
-                    # memory they keep (measured: +135 MB over 54,000 posts unpadded,
-                    # +45 MB padded to multiples of 32, at the same speed).
-                    pad_to_multiple_of=32 if self.meta.max_length % 32 == 0 else None,
-                    return_tensors="pt",
-                )
-                member_probs = [torch.sigmoid(m(**encoded).logits) for m in self.models]
-                probs[batch] = torch.stack(member_probs).mean(dim=0).float().numpy()
-        out = np.zeros((len(texts), len(CATEGORIES)), dtype=np.float32)
-        np.maximum.at(out, np.asarray(owner), probs)
-        return out
+        return predict_windows(
+            self.models,
+            self.tokenizer,
+            texts,
+            max_length=self.meta.max_length,
+            input_form=self.meta.input_form,
+            batch_size=self.batch_size,
+        )

@@ -70,6 +70,11 @@ BLANK_PROBABILITY = 1e-3
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef]")
 
 
+def _blank(texts: Sequence[str]) -> npt.NDArray[np.bool_]:
+    """Texts without a Han character: left to the lexicon (`Scorer.compute`)."""
+    return np.array([_HAN.search(t) is None for t in texts], dtype=bool)
+
+
 def fuse_all(
     fusion: Fusion,
     model: npt.NDArray[np.float32],
@@ -160,7 +165,7 @@ class Scorer:
         # The models read Chinese: a text without a single Han character (blank,
         # symbols, English, pinyin only) is left to the lexicon, which spells
         # pinyin and initials and finds contacts; the models are taken to say no.
-        blank = np.array([_HAN.search(t) is None for t in texts], dtype=bool)
+        blank = _blank(texts)
         linear[blank] = BLANK_PROBABILITY
         run &= ~blank
         model = linear.copy()
@@ -168,10 +173,27 @@ class Scorer:
         chosen = np.flatnonzero(run)
         if len(chosen):
             model[chosen] = self.classifier.predict([texts[i] for i in chosen])
+        return Scored(analyses, self._fuse(model, linear, analyses, blank), model, linear, run)
+
+    def fuse_again(
+        self, texts: Sequence[str], scored: Scored, model: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float64]:
+        """The fused scores of `scored` (`compute(texts)`) had the transformer said `model`
+        for the posts it read: another epoch's transformer, without scoring again."""
+        probs = np.where(scored.transformer_ran[:, None], model, scored.model)
+        return self._fuse(probs, scored.linear, scored.analyses, _blank(texts))
+
+    def _fuse(
+        self,
+        model: npt.NDArray[np.float32],
+        linear: npt.NDArray[np.float32],
+        analyses: list[Analysis],
+        blank: npt.NDArray[np.bool_],
+    ) -> npt.NDArray[np.float64]:
         fused = fuse_all(self.fusion, model, linear, analyses)
         for row in np.flatnonzero(blank):
             fused[row] = self._lexicon_scores(analyses[row])
-        return Scored(analyses, fused, model, linear, run)
+        return fused
 
     def _lexicon_scores(self, analysis: Analysis) -> npt.NDArray[np.float64]:
         """The lexicon's own evidence, mapped so that its 0.5 falls on each category's threshold.

@@ -2,9 +2,10 @@
 
 `train()` loads the corpus, splits it by family, trains one or more
 transformers (an ensemble by seed) with per-epoch validation (keeping each
-one's best epoch), chooses thresholds and the cascade floor on the
-validation families, evaluates lexicon-only, model-only and fused scores on
-both test splits, and writes a complete model directory.
+one's best epoch, or every epoch: `TrainConfig.choose_epoch`), chooses
+thresholds and the cascade floor on the validation families, evaluates
+lexicon-only, model-only and fused scores on both test splits, and writes a
+complete model directory.
 """
 
 from __future__ import annotations
@@ -103,7 +104,31 @@ class TrainConfig:
     # on training + validation families for that many epochs, and the linear
     # model on both: the shipped model learns from 15% more families.
     refit: bool = True
+    # Keep each transformer at the epoch of its best validation macro F1 (and
+    # refit for that many epochs); False trains every one all `epochs`, the
+    # validation figures still printed after each epoch. Off by decision 12:
+    # on `cluewatch crossval` the chosen epoch did no better than the last,
+    # and moved the figures from run to run.
+    choose_epoch: bool = False
+    # With `choose_epoch` off: keep the mean of each transformer's weights
+    # after every epoch from this one to the last (0: the last epoch's own).
+    # Decision 12: from epoch 6, where the out-of-fold figures stop rising.
+    average_from: int = 6
     name: str = "cluewatch-charbert"
+
+
+def check_config(config: TrainConfig) -> None:
+    """Refuse settings that cannot train together, before any training starts."""
+    if config.average_from < 0 or config.average_from > config.epochs:
+        raise ConfigError(
+            f"TrainConfig: average_from (--average-from) must be 0 (off) or an epoch from "
+            f"1 to epochs ({config.epochs}), got {config.average_from}"
+        )
+    if config.average_from and config.choose_epoch:
+        raise ConfigError(
+            "TrainConfig: average_from needs choose_epoch off (the weights kept are a mean "
+            "over epochs, not one chosen epoch): use --all-epochs"
+        )
 
 
 def sample_weights(examples: Sequence[Example], config: TrainConfig) -> np.ndarray:
@@ -316,11 +341,14 @@ def _fine_tune(
     label: str,
     progress: Callable[[str], None],
     show_bar: bool,
+    after_epoch: Callable[[int, dict[str, Any] | None], None] | None = None,
 ) -> int:
     """Supervised training for `epochs` epochs; returns the epoch `model` is left at.
 
-    With `validation`, every epoch is validated and `model` is left at its
-    best (by macro F1). Without, it trains all `epochs`. The learning-rate
+    With `validation`, every epoch is validated and, with
+    `config.choose_epoch`, `model` is left at its best (by macro F1).
+    Otherwise it trains all `epochs`. `after_epoch(epoch, validation metrics
+    or None)` runs after each epoch with `model` at that epoch. The learning-rate
     schedule always spans `config.epochs`, so a refit stopping at the chosen
     epoch follows the selection run's schedule up to that epoch.
     """
@@ -371,6 +399,7 @@ def _fine_tune(
     benign_rows = [i for i, ex in enumerate(train) if not ex.is_clue]
     val_texts = [training_input(ex, config) for ex in validation or ()]
     best_f1, best_state, best_epoch = -1.0, None, epochs
+    average: dict[str, Any] | None = None
     for epoch in range(1, epochs + 1):
         model.train()
         batches = _batches(len(train_texts), lengths, config.batch_size, rng)
@@ -405,8 +434,12 @@ def _fine_tune(
             mined = mined_weights(base_weights, benign_rows, probs, config.mining_weight)
             weights = torch.tensor(mined, dtype=torch.float32)
             loss += f", {int((probs >= 0.5).any(axis=1).sum())} benign posts mined"
+        if config.average_from and epoch >= config.average_from:
+            average = _running_mean(average, model, epoch - config.average_from + 1)
         if validation is None:
             progress(loss)
+            if after_epoch is not None:
+                after_epoch(epoch, None)
             continue
         val_probs = _predict(model, tokenizer, val_texts, max_length)
         val = metrics(validation, val_probs.astype(np.float64), 0.5)
@@ -416,11 +449,43 @@ def _fine_tune(
         )
         if val["macro_f1"] > best_f1:
             best_f1, best_epoch = val["macro_f1"], epoch
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            if config.choose_epoch:
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        if after_epoch is not None:
+            after_epoch(epoch, val)
+    if average is not None:
+        model.load_state_dict(average)
+        averaged = f"{label}weights averaged over epochs {config.average_from}-{epochs}"
+        if validation is not None:
+            probs = _predict(model, tokenizer, val_texts, max_length).astype(np.float64)
+            val = metrics(validation, probs, 0.5)
+            averaged += f": validation macro F1 {val['macro_f1']:.3f}"
+        progress(averaged)
+    if validation is None:
+        return epochs
+    if not config.choose_epoch:
+        progress(
+            f"{label}all {epochs} epochs kept (validation's best: epoch {best_epoch}, "
+            f"macro F1 {best_f1:.3f})"
+        )
+        return epochs
     if best_state is not None:
         model.load_state_dict(best_state)
         progress(f"{label}best epoch {best_epoch} (validation macro F1 {best_f1:.3f})")
     return best_epoch
+
+
+def _running_mean(average: dict[str, Any] | None, model: Any, count: int) -> dict[str, Any]:
+    """`average` (the mean of `count` - 1 states) with `model`'s weights now taken in."""
+    state = model.state_dict()
+    if average is None:
+        return {k: v.detach().clone() for k, v in state.items()}
+    for key, value in state.items():
+        if value.is_floating_point():
+            average[key] += (value.detach() - average[key]) / count
+        else:
+            average[key] = value.detach().clone()
+    return average
 
 
 def _member_dir(out_dir: Path, index: int) -> Path:
@@ -446,6 +511,7 @@ def train(
     import torch
 
     config = config or TrainConfig()
+    check_config(config)
     started = time.monotonic()
     _set_seed(config.seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))

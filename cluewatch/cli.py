@@ -7,13 +7,16 @@ import logging
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Annotated, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from cluewatch.errors import CluewatchError, SettingsError
 from cluewatch.settings import Settings, load_settings
 from cluewatch.taxonomy import CATEGORIES
+
+if TYPE_CHECKING:
+    from classifier.train import TrainConfig
 
 app = typer.Typer(
     name="cluewatch",
@@ -729,6 +732,27 @@ def user_passwd(
 # -- model ---------------------------------------------------------------------
 
 
+def _train_config(
+    epochs: int | None, choose_epoch: bool | None, average_from: int | None
+) -> TrainConfig:
+    """The training configuration with the options given. Without `--average-from`,
+    the default averaging is off where it cannot apply: with `--choose-epoch` (one
+    epoch kept) and with fewer `--epochs` than its first epoch. Given, a value that
+    cannot apply is refused (`check_config`)."""
+    from classifier.train import TrainConfig
+
+    config = TrainConfig()
+    if epochs is not None:
+        config.epochs = epochs
+    if choose_epoch is not None:
+        config.choose_epoch = choose_epoch
+    if average_from is None and (config.choose_epoch or config.average_from > config.epochs):
+        config.average_from = 0
+    if average_from is not None:
+        config.average_from = average_from
+    return config
+
+
 @app.command()
 def train(
     out: Annotated[Path, typer.Option("--out", help="Directory for the trained model.")],
@@ -743,6 +767,23 @@ def train(
         int | None,
         typer.Option(min=1, help="Transformers in the ensemble (different seeds, averaged)."),
     ] = None,
+    choose_epoch: Annotated[
+        bool | None,
+        typer.Option(
+            "--choose-epoch/--all-epochs",
+            help="Keep each transformer at its best validation epoch, or train all epochs "
+            "(default: the training configuration's).",
+        ),
+    ] = None,
+    average_from: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="With --all-epochs: keep the mean of the weights after each epoch from "
+            "this one to the last (0: the last epoch's own; default 6, off with "
+            "--choose-epoch or fewer --epochs).",
+        ),
+    ] = None,
     fusion_only: Annotated[
         bool,
         typer.Option(
@@ -754,12 +795,9 @@ def train(
 ) -> None:
     """Train the classifier (from scratch, or fine-tuning --base-model) and fit fusion."""
     from classifier.corpus import DEFAULT_CORPUS
-    from classifier.train import TrainConfig
     from classifier.train import train as run_training
 
-    config = TrainConfig()
-    if epochs is not None:
-        config.epochs = epochs
+    config = _train_config(epochs, choose_epoch, average_from)
     if members is not None:
         config.members = members
     try:
@@ -840,6 +878,23 @@ def crossval(
     epochs: Annotated[
         int | None, typer.Option(help="Fine-tuning epochs of each fold's model.")
     ] = None,
+    choose_epoch: Annotated[
+        bool | None,
+        typer.Option(
+            "--choose-epoch/--all-epochs",
+            help="Keep each transformer at its best validation epoch, or train all epochs "
+            "(default: the training configuration's).",
+        ),
+    ] = None,
+    average_from: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="With --all-epochs: keep the mean of the weights after each epoch from "
+            "this one to the last (0: the last epoch's own; default 6, off with "
+            "--choose-epoch or fewer --epochs).",
+        ),
+    ] = None,
     out: Annotated[
         Path, typer.Option("--out", help="Directory for crossval.json and the scores.")
     ] = Path("crossval"),
@@ -848,11 +903,8 @@ def crossval(
     """Cross-validate the classifier by family over the training and validation families."""
     from classifier.corpus import DEFAULT_CORPUS
     from classifier.crossval import cross_validate, format_crossval
-    from classifier.train import TrainConfig
 
-    config = TrainConfig()
-    if epochs is not None:
-        config.epochs = epochs
+    config = _train_config(epochs, choose_epoch, average_from)
     try:
         result = cross_validate(
             data or [DEFAULT_CORPUS],

@@ -37,6 +37,7 @@ def tiny_config(**fields: Any) -> TrainConfig:
     """A transformer small enough to train in seconds, with `fields` set."""
     from classifier.train import TrainConfig
 
+    fields.setdefault("average_from", 0)  # the default (6) needs more epochs than tests train
     return TrainConfig(hidden_size=32, layers=1, heads=2, intermediate_size=64, **fields)
 
 
@@ -284,6 +285,98 @@ def test_contact_dropout_changes_what_the_model_trains_on(tmp_path: Path) -> Non
     assert any((weights[0][k] != weights[1][k]).any() for k in weights[0])
 
 
+def test_the_epoch_is_chosen_on_validation_or_every_epoch_is_kept(tmp_path: Path) -> None:
+    import re
+
+    from classifier.train import train
+
+    corpus = _small_corpus(tmp_path / "corpus.jsonl")
+    runs = {}
+    for choose in (True, False):
+        lines: list[str] = []
+        config = tiny_config(epochs=3, pretrain_epochs=0, augment=0.0, choose_epoch=choose)
+        meta = train(
+            data=[corpus], out_dir=tmp_path / str(choose), config=config, progress=lines.append
+        )
+        scores = [
+            float(m.group(1))
+            for line in lines
+            if (m := re.search(r"validation macro F1 ([0-9.]+), clue", line))
+        ]
+        runs[choose] = (meta, lines, scores)
+    meta, lines, scores = runs[True]
+    # Three validated epochs; the first with the best macro F1 is kept and refit.
+    best = scores.index(max(scores)) + 1
+    assert len(scores) == 3 and meta.metrics["best_epoch"] == [best]
+    assert meta.metrics["refit"]["epochs"] == [best]
+    meta, lines, scores = runs[False]
+    # Validated after every epoch all the same, and all three epochs kept and refit.
+    assert len(scores) == 3 and meta.metrics["best_epoch"] == [3]
+    assert meta.metrics["refit"]["epochs"] == [3]
+    best = scores.index(max(scores)) + 1
+    assert f"all 3 epochs kept (validation's best: epoch {best}, " in "\n".join(lines)
+
+
+def test_averaged_weights_are_the_mean_of_the_epochs_from_average_from(tmp_path: Path) -> None:
+    from classifier.corpus import load_corpus, split
+    from classifier.train import _build_model, _fine_tune, training_input
+
+    splits = split(load_corpus([_small_corpus(tmp_path / "corpus.jsonl")]))
+    config = tiny_config(
+        epochs=3, pretrain_epochs=0, augment=0.0, choose_epoch=False, average_from=2
+    )
+    tokenizer, model = _build_model(
+        config, None, [training_input(ex, config) for ex in splits.train]
+    )
+    states: list[dict[str, Any]] = []
+    lines: list[str] = []
+    kept = _fine_tune(
+        model, tokenizer, splits.train, splits.validation, config, epochs=3,
+        lr=config.learning_rate, max_length=64, label="", progress=lines.append,
+        show_bar=False,
+        after_epoch=lambda epoch, val: states.append(
+            {k: v.detach().clone() for k, v in model.state_dict().items()}
+        ),
+    )  # fmt: skip
+    assert kept == 3 and len(states) == 3
+    averaged = model.state_dict()
+    weights = [k for k, v in averaged.items() if v.is_floating_point()]
+    for key in weights:
+        mean = (states[1][key] + states[2][key]) / 2
+        assert (averaged[key] - mean).abs().max() < 1e-6, key
+    # Training moved the weights, so the mean is neither epoch's own.
+    assert any((averaged[k] - states[2][k]).abs().max() > 1e-4 for k in weights)
+    assert any(
+        line.startswith("weights averaged over epochs 2-3: validation macro F1") for line in lines
+    )
+
+
+def test_training_refuses_averaging_with_a_chosen_epoch_before_training(tmp_path: Path) -> None:
+    corpus = _small_corpus(tmp_path / "corpus.jsonl")
+    out = ["--out", str(tmp_path / "m"), "--data", str(corpus)]
+    both = run_cli(["train", *out, "--choose-epoch", "--average-from", "5"], cwd=tmp_path)
+    assert both.returncode != 0 and "average_from needs choose_epoch off" in both.stderr
+    late = run_cli(
+        ["crossval", "--data", str(corpus), "--epochs", "3", "--average-from", "4"], cwd=tmp_path
+    )
+    assert late.returncode != 0
+    assert "(--average-from) must be 0 (off) or an epoch from 1 to epochs (3), got 4" in late.stderr
+    assert not (tmp_path / "m").exists() and not (tmp_path / "crossval").exists()
+
+
+def test_the_command_line_turns_the_default_averaging_off_where_it_cannot_apply() -> None:
+    from cluewatch.cli import _train_config
+
+    default = _train_config(None, None, None)
+    assert (default.choose_epoch, default.average_from) == (False, 6)
+    chosen = _train_config(None, True, None)
+    assert (chosen.choose_epoch, chosen.average_from) == (True, 0)
+    # The default's first epoch (6) is past a shorter training: no averaging.
+    assert _train_config(3, None, None).average_from == 0
+    assert _train_config(6, None, None).average_from == 6
+    assert _train_config(4, False, 2).average_from == 2
+
+
 def test_the_refit_trains_on_validation_families_too_and_keeps_its_choices(
     tmp_path: Path, tiny_ensemble: tuple[Path, Any, list[str]]
 ) -> None:
@@ -330,23 +423,33 @@ def test_crossval_scores_every_post_once_by_a_model_that_never_saw_its_family(
     tmp_path: Path,
 ) -> None:
     from classifier.corpus import family_fold, load_corpus, split
-    from classifier.crossval import cross_validate
+    from classifier.crossval import cross_validate, format_crossval
 
     data = _small_corpus(tmp_path / "cv.jsonl")
-    pool = [*split(load_corpus([data])).train, *split(load_corpus([data])).validation]
+    splits = split(load_corpus([data]))
+    pool = [*splits.train, *splits.validation]
+    validation_ids = {ex.id for ex in splits.validation}
     lines: list[str] = []
     result = cross_validate(
-        [data], folds=2, config=tiny_config(epochs=1, pretrain_epochs=1), progress=lines.append,
+        [data], folds=2, config=tiny_config(epochs=2, pretrain_epochs=1, choose_epoch=True), progress=lines.append,
         out_dir=tmp_path / "cv",
     )  # fmt: skip
     assert result["examples"] == len(pool) and result["families"] == len({e.family for e in pool})
     per_fold = result["per_fold"]
     assert sum(row["scored"] for row in per_fold) == len(pool)
-    # Each fold's model trained on exactly the other fold's posts.
-    assert [row["trained_on"] for row in per_fold] == [per_fold[1]["scored"], per_fold[0]["scored"]]
+    # Each fold's model trained on the other fold's training families and chose
+    # its epoch on the other fold's validation families, as `train` does.
     import numpy as np
 
     saved = np.load(tmp_path / "cv" / "scores.npz")
+    in_fold = [
+        [i for i, f in zip(saved["ids"], saved["fold"], strict=True) if f == k] for k in (0, 1)
+    ]
+    for k, row in enumerate(per_fold):
+        other = in_fold[1 - k]
+        assert row["validated_on"] == sum(i in validation_ids for i in other) > 0
+        assert row["trained_on"] == len(other) - row["validated_on"]
+        assert row["epoch"] == row["validation_epoch"] and row["epoch"] in (1, 2)
     assert sorted(saved["ids"].tolist()) == sorted(ex.id for ex in pool)
     by_id = {ex.id: ex for ex in pool}
     assert all(
@@ -364,20 +467,40 @@ def test_crossval_scores_every_post_once_by_a_model_that_never_saw_its_family(
     refused = fuse_all(Fusion(), saved["model"], saved["linear"], analyses)
     assert np.allclose(refused, saved["fused"], atol=1e-6)
     assert not np.allclose(saved["model"], saved["linear"])
+    # The transformer after each epoch: the scored model is its fold's kept epoch,
+    # and the epochs differ (training moved it).
+    epochs = saved["model_epochs"]
+    assert epochs.shape == (2, len(pool), 7)
+    kept = np.array([per_fold[f]["epoch"] - 1 for f in saved["fold"]])
+    assert np.allclose(epochs[kept, np.arange(len(pool))], saved["model"], atol=1e-6)
+    assert not np.allclose(epochs[0], epochs[1])
+    # Both epoch rules come from the same runs: validation's choice is the
+    # kept one here, and the last epoch's is its row after each epoch.
+    rules = result["epoch_rules"]
+    assert rules["validation_choice"]["epochs"] == [row["epoch"] for row in per_fold]
+    assert rules["validation_choice"]["f1"] == result["fused"]["clue_vs_benign"]["f1"]
+    assert [row["epoch"] for row in result["by_epoch"]] == [1, 2]
+    assert rules["last_epoch"] == {k: v for k, v in result["by_epoch"][1].items() if k != "epoch"}
+    summary = format_crossval(result).splitlines()
+    assert "each fold's transformer as kept (validation's best epoch):" in summary
+    assert sum(line.startswith("  epoch ") for line in summary) == 2
     written = json.loads((tmp_path / "cv" / "crossval.json").read_text(encoding="utf-8"))
     assert written["fused"]["examples"] == len(pool) and "hard_negative_fpr" in written["intervals"]
     assert any(line.startswith("fold 2/2: train") for line in lines)
-    # Two folds at once, each in its own process: the same posts and folds.
+    # Two folds at once, each in its own process, every fold trained all epochs:
+    # the same posts and folds, and the same last-epoch models.
     both = cross_validate(
-        [data], folds=2, jobs=2, config=tiny_config(epochs=1, pretrain_epochs=1),
-        progress=lines.append, out_dir=tmp_path / "cv2",
+        [data], folds=2, jobs=2, config=tiny_config(epochs=2, pretrain_epochs=1,
+        choose_epoch=False), progress=lines.append, out_dir=tmp_path / "cv2",
     )  # fmt: skip
     assert [(r["trained_on"], r["scored"]) for r in both["per_fold"]] == [
         (r["trained_on"], r["scored"]) for r in per_fold
     ]
+    assert [r["epoch"] for r in both["per_fold"]] == [2, 2]
     parallel = np.load(tmp_path / "cv2" / "scores.npz")
     assert parallel["ids"].tolist() == saved["ids"].tolist()
-    assert np.allclose(parallel["fused"], saved["fused"], atol=1e-4)
+    assert np.allclose(parallel["model_epochs"], epochs, atol=1e-4)
+    assert np.allclose(parallel["model"], epochs[1], atol=1e-4)
 
 
 def test_crossval_refuses_too_few_folds_or_families(tmp_path: Path) -> None:
