@@ -154,8 +154,8 @@ def split(
 
     * test_held_out: whole families (20%) never seen in training: how the
       model does on new phrasings and scenarios;
-    * validation: other whole families (15%), used to pick the epoch and to
-      fit fusion and thresholds, so that those are tuned on unseen phrasings
+    * validation: other whole families (15%), read after every epoch (and
+      choosing it with `TrainConfig.choose_epoch`) and used to fit thresholds, so that those are tuned on unseen phrasings
       too and not on the training families the model has memorised;
     * train / test_in_distribution: the remaining families, 90/10 by example.
     """

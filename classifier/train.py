@@ -1,8 +1,9 @@
 """Training: a small BERT-style model from scratch, or fine-tuning a local checkpoint.
 
 `train()` loads the corpus, splits it by family, trains one or more
-transformers (an ensemble by seed) with per-epoch validation (keeping each
-one's best epoch, or every epoch: `TrainConfig.choose_epoch`), chooses
+transformers (an ensemble by seed) with per-epoch validation (keeping the
+mean of each one's weights over its last epochs, or its best epoch:
+`TrainConfig.average_from`, `choose_epoch`), chooses
 thresholds and the cascade floor on the validation families, evaluates
 lexicon-only, model-only and fused scores on both test splits, and writes a
 complete model directory.
