@@ -9,9 +9,10 @@ model is trained on the other folds as `train` trains a selection model
 (its own masked-character pre-training; fine-tuning on their training
 families, validated after each epoch on their validation families; the
 linear model with the same weights). The fold's posts are scored with the
-current fusion and the transformer on every post, at the epoch
-`TrainConfig.choose_epoch` keeps, and also after every epoch: so one run
-measures both epoch rules (validation's best epoch, all epochs) on the
+current fusion and the transformer on every post, as `TrainConfig` keeps
+the model (weights averaged from `average_from`, or the epoch
+`choose_epoch` picks), and also after every epoch: so one run measures
+the epoch rules (validation's best epoch, the last epoch) beside it on the
 same folds. The held-out test families take no part.
 """
 

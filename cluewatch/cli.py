@@ -732,6 +732,26 @@ def user_passwd(
 # -- model ---------------------------------------------------------------------
 
 
+# The epoch rule's options, shared by `train` and `crossval` (decision 12).
+ChooseEpochOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--choose-epoch/--all-epochs",
+        help="Keep each transformer at its best validation epoch, or train all epochs "
+        "(the default).",
+    ),
+]
+AverageFromOption = Annotated[
+    int | None,
+    typer.Option(
+        min=0,
+        help="With --all-epochs: keep the mean of the weights after each epoch from "
+        "this one to the last (0: the last epoch's own; default 6, off with "
+        "--choose-epoch or fewer --epochs).",
+    ),
+]
+
+
 def _train_config(
     epochs: int | None, choose_epoch: bool | None, average_from: int | None
 ) -> TrainConfig:
@@ -767,23 +787,8 @@ def train(
         int | None,
         typer.Option(min=1, help="Transformers in the ensemble (different seeds, averaged)."),
     ] = None,
-    choose_epoch: Annotated[
-        bool | None,
-        typer.Option(
-            "--choose-epoch/--all-epochs",
-            help="Keep each transformer at its best validation epoch, or train all epochs "
-            "(default: the training configuration's).",
-        ),
-    ] = None,
-    average_from: Annotated[
-        int | None,
-        typer.Option(
-            min=0,
-            help="With --all-epochs: keep the mean of the weights after each epoch from "
-            "this one to the last (0: the last epoch's own; default 6, off with "
-            "--choose-epoch or fewer --epochs).",
-        ),
-    ] = None,
+    choose_epoch: ChooseEpochOption = None,
+    average_from: AverageFromOption = None,
     fusion_only: Annotated[
         bool,
         typer.Option(
@@ -878,23 +883,8 @@ def crossval(
     epochs: Annotated[
         int | None, typer.Option(help="Fine-tuning epochs of each fold's model.")
     ] = None,
-    choose_epoch: Annotated[
-        bool | None,
-        typer.Option(
-            "--choose-epoch/--all-epochs",
-            help="Keep each transformer at its best validation epoch, or train all epochs "
-            "(default: the training configuration's).",
-        ),
-    ] = None,
-    average_from: Annotated[
-        int | None,
-        typer.Option(
-            min=0,
-            help="With --all-epochs: keep the mean of the weights after each epoch from "
-            "this one to the last (0: the last epoch's own; default 6, off with "
-            "--choose-epoch or fewer --epochs).",
-        ),
-    ] = None,
+    choose_epoch: ChooseEpochOption = None,
+    average_from: AverageFromOption = None,
     out: Annotated[
         Path, typer.Option("--out", help="Directory for crossval.json and the scores.")
     ] = Path("crossval"),
