@@ -60,6 +60,7 @@ class FoldRun:
     fused: np.ndarray
     model: np.ndarray
     linear: np.ndarray
+    category: np.ndarray
     # (epochs, n, 7): fused scores and the transformer's probabilities after each epoch.
     epoch_fused: np.ndarray
     epoch_model: np.ndarray
@@ -139,6 +140,7 @@ def _run_fold(
         fused=scored.fused,
         model=scored.model,
         linear=scored.linear,
+        category=scored.category,
         epoch_fused=np.stack([scorer.fuse_again(texts, scored, p) for p in epoch_probs]),
         epoch_model=np.stack(epoch_probs),
         validation_f1=validation_f1,
@@ -240,6 +242,7 @@ def cross_validate(
     fused = np.zeros((len(pool), len(CATEGORIES)), dtype=np.float64)
     model = np.zeros((len(pool), len(CATEGORIES)), dtype=np.float32)
     linear = np.zeros((len(pool), len(CATEGORIES)), dtype=np.float32)
+    category = np.zeros((len(pool), len(CATEGORIES)), dtype=np.float32)
     per_fold: list[dict[str, Any]] = []
     for k, run in enumerate(runs):
         fused_epochs[:, rows[k]] = run.epoch_fused
@@ -247,6 +250,7 @@ def cross_validate(
         fused[rows[k]] = run.fused
         model[rows[k]] = run.model
         linear[rows[k]] = run.linear
+        category[rows[k]] = run.category
         fold_examples = [pool[i] for i in rows[k]]
         fold_metrics = metrics(fold_examples, run.fused, THRESHOLD, SECONDARY_THRESHOLD)
         per_fold.append(
@@ -311,6 +315,7 @@ def cross_validate(
             fused=fused,
             model=model,
             linear=linear,
+            category=category,
             fold=fold,
             model_epochs=model_epochs,
         )

@@ -63,6 +63,8 @@ class Scored:
     model: npt.NDArray[np.float32]  # transformer probabilities (linear stand-in where skipped)
     linear: npt.NDArray[np.float32]
     transformer_ran: npt.NDArray[np.bool_]
+    # The linear model's category judge (its clue probabilities when it has none).
+    category: npt.NDArray[np.float32]
 
 
 # What the models are taken to say about a text without Chinese to read.
@@ -80,12 +82,21 @@ def fuse_all(
     model: npt.NDArray[np.float32],
     linear: npt.NDArray[np.float32],
     analyses: Sequence[Analysis],
+    category: npt.NDArray[np.float32] | None = None,
 ) -> npt.NDArray[np.float64]:
-    """Fused category scores, one row per post."""
+    """Fused category scores, one row per post; `category`: the linear model's
+    category judge (`Fusion.fuse`)."""
     fused = np.zeros((len(analyses), len(CATEGORIES)), dtype=np.float64)
     for row, analysis in enumerate(analyses):
         counts, lure = evidence(analysis)
-        fused[row] = fusion.fuse(model[row], linear[row], counts, lure, fusion.negative(analysis))
+        fused[row] = fusion.fuse(
+            model[row],
+            linear[row],
+            counts,
+            lure,
+            fusion.negative(analysis),
+            None if category is None else category[row],
+        )
     return fused
 
 
@@ -156,7 +167,7 @@ class Scorer:
     def compute(self, texts: Sequence[str]) -> Scored:
         analyses = self.matcher.analyze_many(texts)
         n = len(texts)
-        linear = self.linear.predict(texts)
+        linear, category = self.linear.predict_with_categories(texts)
         if self.cascade:
             has_term = np.array([bool(a.matches) for a in analyses], dtype=bool)
             run = has_term | (linear.max(axis=1) >= self.cascade_floor)
@@ -173,7 +184,8 @@ class Scorer:
         chosen = np.flatnonzero(run)
         if len(chosen):
             model[chosen] = self.classifier.predict([texts[i] for i in chosen])
-        return Scored(analyses, self._fuse(model, linear, analyses, blank), model, linear, run)
+        fused = self._fuse(model, linear, category, analyses, blank)
+        return Scored(analyses, fused, model, linear, run, category)
 
     def fuse_again(
         self, texts: Sequence[str], scored: Scored, model: npt.NDArray[np.float32]
@@ -181,16 +193,17 @@ class Scorer:
         """The fused scores of `scored` (`compute(texts)`) had the transformer said `model`
         for the posts it read: another epoch's transformer, without scoring again."""
         probs = np.where(scored.transformer_ran[:, None], model, scored.model)
-        return self._fuse(probs, scored.linear, scored.analyses, _blank(texts))
+        return self._fuse(probs, scored.linear, scored.category, scored.analyses, _blank(texts))
 
     def _fuse(
         self,
         model: npt.NDArray[np.float32],
         linear: npt.NDArray[np.float32],
+        category: npt.NDArray[np.float32],
         analyses: list[Analysis],
         blank: npt.NDArray[np.bool_],
     ) -> npt.NDArray[np.float64]:
-        fused = fuse_all(self.fusion, model, linear, analyses)
+        fused = fuse_all(self.fusion, model, linear, analyses, category)
         for row in np.flatnonzero(blank):
             fused[row] = self._lexicon_scores(analyses[row])
         return fused

@@ -33,7 +33,7 @@ from classifier.corpus import (
     split,
 )
 from classifier.evaluate import category_flags, label_matrix, metrics
-from classifier.fusion import Fusion
+from classifier.fusion import FORMAT_V6, Fusion
 from classifier.linear import LinearModel
 from classifier.model import ModelMeta, TextClassifier, model_input
 from classifier.scorer import Scored, Scorer, fuse_all
@@ -646,14 +646,11 @@ class Choices:
 
 
 def _scorer(model_dir: Path, lexicon: Matcher) -> Scorer:
-    """The directory's models, every post through the transformer, the current fusion."""
-    scorer = Scorer(
-        lexicon,
-        TextClassifier(model_dir),
-        linear=LinearModel.load(model_dir),
-        cascade=False,
-    )
-    scorer.fusion = Fusion()
+    """The directory's models, every post through the transformer, the current fusion
+    (v6 for a linear model written without a category judge, which v7 reads)."""
+    linear = LinearModel.load(model_dir)
+    scorer = Scorer(lexicon, TextClassifier(model_dir), linear=linear, cascade=False)
+    scorer.fusion = Fusion() if linear.category_coef is not None else Fusion(format=FORMAT_V6)
     return scorer
 
 
@@ -797,7 +794,7 @@ def choose_cascade_floor(
     for floor in CASCADE_FLOORS:
         run = has_term | (scored.linear.max(axis=1) >= floor)
         model = np.where(run[:, None], scored.model, scored.linear)
-        fused = fuse_all(fusion, model, scored.linear, scored.analyses)
+        fused = fuse_all(fusion, model, scored.linear, scored.analyses, scored.category)
         flagged = category_flags(fused, thresholds, fusion.secondary).any(axis=1)
         lost = float((full & truth & ~flagged).sum()) / positives
         if lost <= 0.0025:

@@ -21,7 +21,7 @@ def _scored(fusion: Fusion, model_first: list[float], linear_first: list[float])
     model[:, 0] = model_first
     linear[:, 0] = linear_first
     fused = fuse_all(fusion, model, linear, analyses)
-    return Scored(analyses, fused, model, linear, np.ones(len(texts), dtype=bool))
+    return Scored(analyses, fused, model, linear, np.ones(len(texts), dtype=bool), linear)
 
 
 def test_a_clue_gained_elsewhere_does_not_excuse_a_clue_lost() -> None:

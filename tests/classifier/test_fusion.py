@@ -1,6 +1,7 @@
-"""Fusion v6 (v4: clue strength from both models, categories from the linear model,
-lexicon lifts; with the lexicon's negative context and notice words), the secondary
-threshold, v2 to v5 still read."""
+"""Fusion v7 (v4: clue strength from both models, categories from the linear model,
+lexicon lifts; v5, v6: with the lexicon's negative context and notice words; v7: the
+categories from the linear model's category judge), the secondary threshold, v2 to v6
+still read."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from classifier.fusion import (
     FORMAT_V3,
     FORMAT_V4,
     FORMAT_V5,
+    FORMAT_V6,
     Fusion,
     MatchCounts,
     evidence,
@@ -68,6 +70,22 @@ def test_v4_takes_the_category_from_the_linear_model_at_both_models_strength() -
     assert int(np.argmax(lifted)) == 0
 
 
+def test_v7_takes_the_category_from_the_category_judge_at_the_same_strength() -> None:
+    model = _probs(0.9)
+    linear = [0.6, 0.35, *([0.01] * (N - 2))]  # the clue regressions: category 0
+    judge = [0.2, 0.7, *([0.01] * (N - 2))]  # the category judge: category 1
+    v7 = Fusion().fuse(model, linear, {}, lure=False, category_probs=judge)
+    strength = max(V3.fuse(model, linear, {}, lure=False))  # 0.75: mean of 0.9 and 0.6
+    assert int(np.argmax(v7)) == 1 and math.isclose(v7[1], strength, rel_tol=1e-9)
+    assert math.isclose(v7[0], strength * 0.2 / 0.7, rel_tol=1e-9)
+    # A v6 model directory, and a linear model without a judge, share out by the
+    # clue regressions.
+    v6 = Fusion(format=FORMAT_V6).fuse(model, linear, {}, lure=False, category_probs=judge)
+    assert int(np.argmax(v6)) == 0
+    assert v6 == Fusion().fuse(model, linear, {}, lure=False)
+    assert Fusion.from_dict(Fusion(format=FORMAT_V6).to_dict()).format == FORMAT_V6
+
+
 def test_v5_lowers_every_category_of_a_post_in_a_term_s_negative_context() -> None:
     model, linear = _probs(0.9), [0.3, 0.6, *([0.01] * (N - 2))]
     counts = {CATEGORIES[1]: MatchCounts(weak=1)}
@@ -102,7 +120,8 @@ def test_v6_also_lowers_a_post_with_a_notice_word_anywhere_and_v5_does_not() -> 
     analysis = matcher.analyze(text)
     assert "拐卖" in analysis.notice
     assert not negative_context(analysis, notice=False)
-    assert Fusion().negative(analysis) and not Fusion(format=FORMAT_V5).negative(analysis)
+    assert Fusion().negative(analysis) and Fusion(format=FORMAT_V6).negative(analysis)
+    assert not Fusion(format=FORMAT_V5).negative(analysis)
     assert not Fusion(format=FORMAT_V4).negative(analysis)
     ordinary = matcher.analyze("周末带娃去公园，天气真好")
     assert ordinary.notice == () and not Fusion().negative(ordinary)

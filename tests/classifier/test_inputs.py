@@ -85,6 +85,51 @@ def test_a_linear_model_saved_without_a_form_reads_the_full_view(tmp_path: Path)
     assert LinearModel.load(tmp_path).input_form == "full"
 
 
+def _two_categories(category_c: float | None) -> LinearModel:
+    bride, labor = CATEGORIES.index("bride_trafficking"), CATEGORIES.index("labor_trafficking")
+    clues = [
+        ("越南新娘 包成功 跑了包赔", bride),
+        ("缅甸新娘 贤惠 包娶 私聊", bride),
+        ("出国务工 高薪 不用签证 扣护照", labor),
+        ("缅北高薪 包机票 到了扣护照", labor),
+    ]
+    benign = ["今天天气不错，出去走走", "正规劳务派遣 持证经营", "国际婚姻登记 民政局办理"]
+    texts = [t for t, _ in clues] + benign
+    y = np.zeros((len(texts), len(CATEGORIES)), dtype=np.int8)
+    for row, (_, column) in enumerate(clues):
+        y[row, column] = 1
+    return LinearModel.fit(texts, y, input_form="unpunctuated", category_c=category_c)
+
+
+def test_the_category_judge_is_saved_beside_the_clue_regressions(tmp_path: Path) -> None:
+    model = _two_categories(32.0)
+    posts = ["越南新娘 包成功", "高薪 扣护照 包机票"]
+    clue, judge = model.predict_with_categories(posts)
+    np.testing.assert_array_equal(clue, model.predict(posts))
+    assert not np.array_equal(clue, judge)
+    bride, labor = CATEGORIES.index("bride_trafficking"), CATEGORIES.index("labor_trafficking")
+    assert judge[0, bride] > judge[0, labor] and judge[1, labor] > judge[1, bride]
+    model.save(tmp_path)
+    loaded = LinearModel.load(tmp_path)
+    np.testing.assert_allclose(loaded.predict_with_categories(posts)[1], judge, atol=2e-3)
+    # Without a judge (a file written before it), the clue regressions judge.
+    _two_categories(None).save(tmp_path)
+    clue, judge = LinearModel.load(tmp_path).predict_with_categories(posts)
+    np.testing.assert_array_equal(clue, judge)
+
+
+def test_a_category_judge_of_the_wrong_shape_is_e040(tmp_path: Path) -> None:
+    from safetensors.numpy import load_file, save_file
+
+    _two_categories(32.0).save(tmp_path)
+    path = tmp_path / LINEAR_FILE
+    tensors = load_file(str(path))
+    tensors["category_coef"] = tensors["category_coef"][:, :3].copy()
+    save_file(tensors, str(path), metadata={"input_form": "unpunctuated"})
+    with pytest.raises(ModelLoadError, match="shapes do not match"):
+        LinearModel.load(tmp_path)
+
+
 def test_contact_details_are_cut_out_of_a_post_and_nothing_else() -> None:
     from classifier.train import without_contacts
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from classifier.corpus import DEFAULT_CORPUS
+from classifier.fusion import FORMAT, FORMAT_V6
 from tests.conftest import run_cli
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def test_fine_tuned_checkpoint_is_a_complete_model_directory(fine_tuned: Path) -
         "cluewatch.lexicon"
     )
     assert set(meta["thresholds"]) == set(meta["labels"])
-    assert meta["fusion"]["format"] == "cluewatch.fusion.v6"
+    assert meta["fusion"]["format"] == "cluewatch.fusion.v7"
     for name in ("config.json", "model.safetensors", "linear.safetensors", "tokenizer.json"):
         assert (fine_tuned / name).is_file(), name
     # The ensemble's second member: a checkpoint of its own beside the first.
@@ -408,6 +409,19 @@ def test_the_refit_trains_on_validation_families_too_and_keeps_its_choices(
     )
     assert set(again.thresholds.values()) == {0.62} and again.metrics["cascade_floor"] == 0.3
     assert any("kept from its selection models" in line for line in progress)
+    assert again.fusion["format"] == FORMAT == meta.fusion["format"]
+    # A linear model written before the category judge keeps the fusion it was made for.
+    from safetensors.numpy import load_file, save_file
+
+    from classifier.linear import LINEAR_FILE
+
+    path = copy / LINEAR_FILE
+    tensors = load_file(str(path))
+    assert {"category_coef", "category_intercept"} <= set(tensors)
+    del tensors["category_coef"], tensors["category_intercept"]
+    save_file(tensors, str(path), metadata={"input_form": meta.input_form})
+    older = fit_fusion_stage(copy, data=[model_dir.parent / "corpus.jsonl"], progress=print)
+    assert older.fusion["format"] == FORMAT_V6
 
 
 def _weights_digest(model_dir: Path, members: tuple[str, ...]) -> str:
@@ -464,7 +478,7 @@ def test_crossval_scores_every_post_once_by_a_model_that_never_saw_its_family(
 
     texts = [by_id[i].scored_text for i in saved["ids"]]
     analyses = Matcher(load_data()).analyze_many(texts)
-    refused = fuse_all(Fusion(), saved["model"], saved["linear"], analyses)
+    refused = fuse_all(Fusion(), saved["model"], saved["linear"], analyses, saved["category"])
     assert np.allclose(refused, saved["fused"], atol=1e-6)
     assert not np.allclose(saved["model"], saved["linear"])
     # The transformer after each epoch: the scored model is its fold's kept epoch,
