@@ -191,18 +191,28 @@ def test_committed_datasheet_matches_the_corpus() -> None:
     )
 
 
-def test_the_oblique_evaluation_set_is_kept_out_of_the_corpus() -> None:
-    """The oblique-register set measures posts the model never trained on: no shared
-    id, family or text with the corpus, and every post well formed."""
-    from classifier.datasheet import OBLIQUE
+@pytest.mark.parametrize(
+    ("name", "least", "clue_share"),
+    [("OBLIQUE", 600, (0.4, 0.8)), ("FRESH_NEGATIVES", 1400, (0.0, 0.0))],
+)
+def test_evaluation_sets_are_kept_out_of_the_corpus(
+    name: str, least: int, clue_share: tuple[float, float]
+) -> None:
+    """The oblique-register set and the fresh hard negatives measure posts the model
+    never trained on: no shared id, family or text with the corpus (or with each
+    other), and every post well formed."""
+    from classifier import datasheet
 
     corpus = load_corpus([DEFAULT_CORPUS])
-    oblique = load_corpus([OBLIQUE])
-    assert len(oblique) >= 600
-    assert not {ex.id for ex in oblique} & {ex.id for ex in corpus}
-    assert not {ex.family for ex in oblique} & {ex.family for ex in corpus}
-    assert not {ex.text for ex in oblique} & {ex.text for ex in corpus}
-    assert all(set(ex.labels) <= set(CATEGORIES) for ex in oblique)
-    assert all(ex.labels or ex.negative_kind for ex in oblique)
-    clues = sum(1 for ex in oblique if ex.labels)
-    assert 0.4 < clues / len(oblique) < 0.8
+    held_apart = load_corpus([getattr(datasheet, name)])
+    other = load_corpus([datasheet.FRESH_NEGATIVES if name == "OBLIQUE" else datasheet.OBLIQUE])
+    assert len(held_apart) >= least
+    for seen in (corpus, other):
+        assert not {ex.id for ex in held_apart} & {ex.id for ex in seen}
+        assert not {ex.family for ex in held_apart} & {ex.family for ex in seen}
+        assert not {ex.text for ex in held_apart} & {ex.text for ex in seen}
+    assert all(set(ex.labels) <= set(CATEGORIES) for ex in held_apart)
+    assert all(ex.labels or ex.negative_kind for ex in held_apart)
+    clues = sum(1 for ex in held_apart if ex.labels)
+    low, high = clue_share
+    assert low <= clues / len(held_apart) <= high
