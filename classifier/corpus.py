@@ -58,6 +58,20 @@ class Example:
     source: str = ""
     negative_kind: str | None = None
 
+    def to_json(self) -> str:
+        """The post as one line of a corpus file (`load_corpus` reads it back)."""
+        record = {
+            "id": self.id,
+            "title": self.title,
+            "text": self.text,
+            "labels": list(self.labels),
+            "site_kind": self.site_kind,
+            "family": self.family,
+            "source": self.source,
+            "negative_kind": self.negative_kind,
+        }
+        return json.dumps(record, ensure_ascii=False)
+
     @property
     def scored_text(self) -> str:
         return f"{self.title}\n{self.text}" if self.title else self.text

@@ -52,6 +52,16 @@ from lexicon import Matcher, load_data
 THRESHOLD = 0.5
 
 
+# The `FoldRun` scores pooled over the folds and saved in `scores.npz`: the fused
+# scores, the transformer's, the linear model's and its category judge's.
+POOLED_SCORES: dict[str, type[np.floating[Any]]] = {
+    "fused": np.float64,
+    "model": np.float32,
+    "linear": np.float32,
+    "category": np.float32,
+}
+
+
 @dataclass
 class FoldRun:
     """One fold's model, read on the fold's posts after every fine-tuning epoch."""
@@ -239,18 +249,17 @@ def cross_validate(
     shape = (config.epochs, len(pool), len(CATEGORIES))
     fused_epochs = np.zeros(shape, dtype=np.float64)
     model_epochs = np.zeros(shape, dtype=np.float32)
-    fused = np.zeros((len(pool), len(CATEGORIES)), dtype=np.float64)
-    model = np.zeros((len(pool), len(CATEGORIES)), dtype=np.float32)
-    linear = np.zeros((len(pool), len(CATEGORIES)), dtype=np.float32)
-    category = np.zeros((len(pool), len(CATEGORIES)), dtype=np.float32)
+    # Each fold's scores of its own posts, pooled: the out-of-fold scores.
+    pooled = {
+        name: np.zeros((len(pool), len(CATEGORIES)), dtype=dtype)
+        for name, dtype in POOLED_SCORES.items()
+    }
     per_fold: list[dict[str, Any]] = []
     for k, run in enumerate(runs):
         fused_epochs[:, rows[k]] = run.epoch_fused
         model_epochs[:, rows[k]] = run.epoch_model
-        fused[rows[k]] = run.fused
-        model[rows[k]] = run.model
-        linear[rows[k]] = run.linear
-        category[rows[k]] = run.category
+        for name, scores in pooled.items():
+            scores[rows[k]] = getattr(run, name)
         fold_examples = [pool[i] for i in rows[k]]
         fold_metrics = metrics(fold_examples, run.fused, THRESHOLD, SECONDARY_THRESHOLD)
         per_fold.append(
@@ -269,6 +278,7 @@ def cross_validate(
                 "hard_negative_fpr": fold_metrics["hard_negative_fpr"],
             }
         )
+    fused = pooled["fused"]
     posts = np.arange(len(pool))
     flagged = category_flags(fused, THRESHOLD, SECONDARY_THRESHOLD).any(axis=1)
     # Both epoch rules from the same folds' runs: each fold at the epoch its
@@ -309,16 +319,13 @@ def cross_validate(
         )
         # The models' own out-of-fold probabilities too: fusion and lexicon changes can
         # be measured on them without training again (`model_epochs`: after each epoch).
-        np.savez_compressed(
-            out_dir / "scores.npz",
-            ids=np.array([ex.id for ex in pool]),
-            fused=fused,
-            model=model,
-            linear=linear,
-            category=category,
-            fold=fold,
-            model_epochs=model_epochs,
-        )
+        arrays: dict[str, Any] = {
+            "ids": np.array([ex.id for ex in pool]),
+            **pooled,
+            "fold": fold,
+            "model_epochs": model_epochs,
+        }
+        np.savez_compressed(out_dir / "scores.npz", **arrays)
     return result
 
 

@@ -8,10 +8,11 @@ their sentences are hard negatives. Run once when the documents change:
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
+
+from classifier.corpus import Example
 
 CHUNK = 15  # sentences per family, so the held-out split takes whole passages
 
@@ -21,17 +22,16 @@ def main(seeds: Path) -> None:
         text = re.sub(r"\s+", "", path.read_text(encoding="utf-8"))
         sentences = [s for s in re.split(r"(?<=[。；！？])", text) if 12 <= len(s) <= 300]
         for n, sentence in enumerate(sentences):
-            record = {
-                "id": f"po-{doc_index}-{n:04d}",
-                "title": "",
-                "text": sentence,
-                "labels": [],
-                "site_kind": "gov",
-                "family": f"po-doc{doc_index}-{n // CHUNK:03d}",
-                "source": "seed",
-                "negative_kind": "policy",
-            }
-            print(json.dumps(record, ensure_ascii=False))
+            post = Example(
+                id=f"po-{doc_index}-{n:04d}",
+                text=sentence,
+                labels=(),
+                family=f"po-doc{doc_index}-{n // CHUNK:03d}",
+                site_kind="gov",
+                source="seed",
+                negative_kind="policy",
+            )
+            print(post.to_json())
 
 
 if __name__ == "__main__":

