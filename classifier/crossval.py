@@ -342,11 +342,17 @@ def format_crossval(result: dict[str, Any]) -> str:
         f"macro F1 {f['macro_f1']:.3f}; hard-negative FPR {f['hard_negative_fpr']:.4f}",
     ]
     lines += interval_lines(result["intervals"])
+    averaged = result["config"]["average_from"]
     for row in result["per_fold"]:
+        kept = (
+            f"averaged over epochs {averaged}-{row['epoch']}"
+            if averaged
+            else f"at epoch {row['epoch']}"
+        )
         lines.append(
             f"fold {row['fold']}: trained on {row['trained_on']} (validated on "
             f"{row['validated_on']}), scored {row['scored']} ({row['families']} families) "
-            f"in {row['seconds']} s at epoch {row['epoch']}: clue F1 "
+            f"in {row['seconds']} s, {kept}: clue F1 "
             f"{row['clue_vs_benign']['f1']:.3f}, hard-negative FPR {row['hard_negative_fpr']:.4f}"
         )
     lines.append("epoch rules (every fold's posts):")

@@ -170,7 +170,10 @@ class Scorer:
         linear, category = self.linear.predict_with_categories(texts)
         if self.cascade:
             has_term = np.array([bool(a.matches) for a in analyses], dtype=bool)
-            run = has_term | (linear.max(axis=1) >= self.cascade_floor)
+            # Below the fusion's corroboration gate the transformer's word would not
+            # count (`Fusion.corroborated`): it need not run there either.
+            floor = max(self.cascade_floor, self.fusion.corroboration)
+            run = has_term | (linear.max(axis=1) >= floor)
         else:
             run = np.ones(n, dtype=bool)
         # The models read Chinese: a text without a single Han character (blank,

@@ -16,7 +16,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -583,7 +583,11 @@ def train(
         members=[_member_dir(out_dir, i).name for i in range(1, config.members)],
         input_form=config.input_form,
     )
-    meta.metrics = {"best_epoch": best_epochs, "threads": torch.get_num_threads()}
+    meta.metrics = {
+        "best_epoch": best_epochs,
+        "threads": torch.get_num_threads(),
+        "training_config": asdict(config),
+    }
     meta.write(out_dir)
     chosen = None
     lexicon = Matcher(load_data())
@@ -603,6 +607,10 @@ def train(
     meta.version = f"{config.name}@{digest.hexdigest()[:12]}"
     meta.metrics["train_seconds"] = round(time.monotonic() - started)
     meta.write(out_dir)
+    # The weight files' writer keeps them to their owner (0600); a model directory
+    # is shipped and read by other users, like the files beside them.
+    for weights in out_dir.rglob("*.safetensors"):
+        weights.chmod(0o644)
     return fit_fusion_stage(
         out_dir,
         examples=examples,
@@ -720,6 +728,7 @@ def fit_fusion_stage(
         "best_epoch": meta.metrics.get("best_epoch"),
         "train_seconds": meta.metrics.get("train_seconds"),
         "threads": meta.metrics.get("threads"),
+        "training_config": meta.metrics.get("training_config"),
         "refit": refit,
         "target_precision": config.target_precision,
         "cascade_floor": chosen.cascade_floor,

@@ -751,9 +751,17 @@ AverageFromOption = Annotated[
     ),
 ]
 
+SeedOption = Annotated[
+    int | None,
+    typer.Option(help="Random seed of the training runs (default 20261123)."),
+]
+
 
 def _train_config(
-    epochs: int | None, choose_epoch: bool | None, average_from: int | None
+    epochs: int | None,
+    choose_epoch: bool | None,
+    average_from: int | None,
+    seed: int | None = None,
 ) -> TrainConfig:
     """The training configuration with the options given. Without `--average-from`,
     the default averaging is off where it cannot apply: with `--choose-epoch` (one
@@ -770,6 +778,8 @@ def _train_config(
         config.average_from = 0
     if average_from is not None:
         config.average_from = average_from
+    if seed is not None:
+        config.seed = seed
     return config
 
 
@@ -789,6 +799,7 @@ def train(
     ] = None,
     choose_epoch: ChooseEpochOption = None,
     average_from: AverageFromOption = None,
+    seed: SeedOption = None,
     fusion_only: Annotated[
         bool,
         typer.Option(
@@ -802,7 +813,7 @@ def train(
     from classifier.corpus import DEFAULT_CORPUS
     from classifier.train import train as run_training
 
-    config = _train_config(epochs, choose_epoch, average_from)
+    config = _train_config(epochs, choose_epoch, average_from, seed)
     if members is not None:
         config.members = members
     try:
@@ -885,6 +896,7 @@ def crossval(
     ] = None,
     choose_epoch: ChooseEpochOption = None,
     average_from: AverageFromOption = None,
+    seed: SeedOption = None,
     out: Annotated[
         Path, typer.Option("--out", help="Directory for crossval.json and the scores.")
     ] = Path("crossval"),
@@ -894,7 +906,7 @@ def crossval(
     from classifier.corpus import DEFAULT_CORPUS
     from classifier.crossval import cross_validate, format_crossval
 
-    config = _train_config(epochs, choose_epoch, average_from)
+    config = _train_config(epochs, choose_epoch, average_from, seed)
     try:
         result = cross_validate(
             data or [DEFAULT_CORPUS],

@@ -26,7 +26,8 @@ def _scored(fusion: Fusion, model_first: list[float], linear_first: list[float])
 
 def test_a_clue_gained_elsewhere_does_not_excuse_a_clue_lost() -> None:
     # Category 0 flags when the transformer (or its linear stand-in) says at least 0.12.
-    fusion = Fusion({CATEGORIES[0]: {"model": 1.0, "linear": 0.0, "bias": 2.0}})
+    # (No corroboration gate: the floor alone decides here.)
+    fusion = Fusion({CATEGORIES[0]: {"model": 1.0, "linear": 0.0, "bias": 2.0}}, corroboration=0)
     # Post 0: the transformer flags it, the linear model barely sees it (lost if skipped).
     # Post 1: the transformer does not flag it, the linear stand-in would (gained if skipped).
     scored = _scored(fusion, model_first=[0.9, 0.05], linear_first=[0.01, 0.3])
@@ -38,3 +39,33 @@ def test_a_clue_gained_elsewhere_does_not_excuse_a_clue_lost() -> None:
     # At 0.5 the cascade's recall equals the full scorer's (one lost, one gained): not enough.
     assert floor == 0.01
     assert report["validation_clues_lost"] == 0.0 and report["transformer_share"] == 1.0
+
+
+def test_the_cascade_skips_the_transformer_where_the_gate_would_not_count_it() -> None:
+    from classifier.fusion import FORMAT
+    from classifier.scorer import Scorer
+    from cluewatch.settings import DEFAULT_MODEL_DIR
+
+    scorer = Scorer.from_paths(model_dir=DEFAULT_MODEL_DIR)  # the shipped model
+    scorer.fusion = Fusion.from_dict(
+        {**scorer.fusion.to_dict(), "format": FORMAT, "corroboration": 0.3}
+    )
+    scorer.cascade_floor = 0.0
+    texts = [
+        "今天天气不错，出去走走",
+        "孩子写作业我得全程陪着，比上班还累",
+        "周末去公园散步了，人很多",
+        "出生证明 可办 加微信 fake_doc_01",
+        "高薪招聘 包吃住 护照统一保管 到了再办签证",
+        "专业代孕 包成功 加微信 fake_ab_01",
+    ]
+    cascade = scorer.compute(texts)
+    has_term = np.array([bool(a.matches) for a in cascade.analyses])
+    expected = has_term | (cascade.linear.max(axis=1) >= 0.3)
+    assert (cascade.transformer_ran == expected).all()
+    assert expected.any() and not expected.all()
+    # Where it did not run, its word would not have counted: the full scorer agrees.
+    scorer.cascade = False
+    full = scorer.compute(texts)
+    assert full.transformer_ran.all()
+    assert np.allclose(full.fused, cascade.fused, atol=1e-9)

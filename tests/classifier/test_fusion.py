@@ -1,7 +1,8 @@
-"""Fusion v7 (v4: clue strength from both models, categories from the linear model,
+"""Fusion v8 (v4: clue strength from both models, categories from the linear model,
 lexicon lifts; v5, v6: with the lexicon's negative context and notice words; v7: the
-categories from the linear model's category judge), the secondary threshold, v2 to v6
-still read."""
+categories from the linear model's category judge; v8: the transformer counts only where
+the lexicon or the linear model corroborates), the secondary threshold, v2 to v7 still
+read."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from classifier.corpus import Example
 from classifier.evaluate import category_flags, metrics
 from classifier.fusion import (
     CONTEXT_DAMPING,
+    CORROBORATION,
     FORMAT,
     FORMAT_V2,
     FORMAT_V3,
     FORMAT_V4,
     FORMAT_V5,
     FORMAT_V6,
+    FORMAT_V7,
     Fusion,
     MatchCounts,
     evidence,
@@ -36,6 +39,7 @@ def _probs(first: float, rest: float = 0.01) -> list[float]:
 
 
 V3 = Fusion(format=FORMAT_V3)
+V7 = Fusion(format=FORMAT_V7)
 
 
 def test_without_lexicon_evidence_the_v3_score_is_the_mean_of_the_two_models() -> None:
@@ -138,7 +142,8 @@ def test_v4_flags_a_post_exactly_when_v3_does() -> None:
         model, linear = rng.random(N) ** 3, rng.random(N) ** 3
         counts = {CATEGORIES[int(rng.integers(N))]: MatchCounts(medium=int(rng.integers(3)))}
         lure = bool(rng.integers(2))
-        v4, v3 = (f.fuse(model, linear, counts, lure=lure) for f in (Fusion(), V3))
+        # v4 to v7 (and v8 where the gate lets the transformer count) flag as v3.
+        v4, v3 = (f.fuse(model, linear, counts, lure=lure) for f in (Fusion(corroboration=0), V3))
         assert math.isclose(max(v4), max(v3), rel_tol=1e-12)
         assert all(score <= max(v4) for score in v4)
     assert Fusion.from_dict(V3.to_dict()).format == FORMAT_V3  # a v3 directory fuses as v3
@@ -201,3 +206,31 @@ def test_the_model_version_names_the_scoring_as_well_as_the_weights() -> None:
     first = stamped({"surrogacy": 0.5}, 0.1)
     assert first.startswith("m@abc+") and first == stamped({"surrogacy": 0.5}, 0.1)
     assert len({first, stamped({"surrogacy": 0.6}, 0.1), stamped({"surrogacy": 0.5}, 0.2)}) == 3
+
+
+def test_v8_counts_the_transformer_only_where_the_lexicon_or_the_linear_model_corroborates() -> (
+    None
+):
+    assert Fusion().corroboration == CORROBORATION == 0.15
+    model = _probs(0.99)  # the transformer alone is sure
+    quiet = [0.1, *([0.01] * (N - 1))]  # the linear model sees little
+    alone = Fusion().fuse(model, quiet, {}, lure=False)
+    # Uncorroborated, the linear probabilities stand in: the post is not flagged.
+    assert alone == Fusion().fuse(quiet, quiet, {}, lure=False)
+    assert max(alone) < 0.5
+    # The same transformer counts once the lexicon matched a term (any category) ...
+    counts = {CATEGORIES[3]: MatchCounts(weak=1)}
+    matched = Fusion().fuse(model, quiet, counts, lure=False)
+    assert matched == Fusion(corroboration=0).fuse(model, quiet, counts, lure=False)
+    assert max(matched) >= 0.5
+    # ... or once the linear model gives some category the gate.
+    seen = [0.1, 0.15, *([0.01] * (N - 2))]
+    assert Fusion().fuse(model, seen, {}, lure=False) == V7.fuse(model, seen, {}, lure=False)
+    assert max(Fusion().fuse(model, seen, {}, lure=False)) >= 0.5
+    # v7 model directories have no gate; the gate is written and read with the fusion.
+    assert V7.corroboration == 0.0 and V7.fuse(model, quiet, {}, lure=False) != alone
+    assert Fusion.from_dict(V7.to_dict()).corroboration == 0.0
+    assert Fusion.from_dict({"format": FORMAT_V7}).corroboration == 0.0
+    stored = Fusion(corroboration=0.2).to_dict()
+    assert stored["corroboration"] == 0.2 and Fusion.from_dict(stored).corroboration == 0.2
+    assert Fusion.from_dict({"format": FORMAT}).corroboration == CORROBORATION

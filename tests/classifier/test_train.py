@@ -87,7 +87,7 @@ def test_fine_tuned_checkpoint_is_a_complete_model_directory(fine_tuned: Path) -
         "cluewatch.lexicon"
     )
     assert set(meta["thresholds"]) == set(meta["labels"])
-    assert meta["fusion"]["format"] == "cluewatch.fusion.v7"
+    assert meta["fusion"]["format"] == "cluewatch.fusion.v8"
     for name in ("config.json", "model.safetensors", "linear.safetensors", "tokenizer.json"):
         assert (fine_tuned / name).is_file(), name
     # The ensemble's second member: a checkpoint of its own beside the first.
@@ -211,6 +211,11 @@ def test_training_from_scratch_with_pretraining_writes_a_loadable_model(
     model_dir, meta, lines = tiny_ensemble
     assert sum(line.startswith("pre-training epoch") for line in lines) == 1  # shared
     assert meta.metrics["best_epoch"] == [1, 1]
+    # The directory records how it was trained.
+    assert meta.metrics["training_config"]["members"] == 2
+    assert meta.metrics["training_config"]["pretrain_epochs"] == 1
+    modes = {p.name: p.stat().st_mode & 0o777 for p in model_dir.rglob("*.safetensors")}
+    assert modes and set(modes.values()) == {0o644}, modes
     scorer = Scorer.from_paths(model_dir=model_dir)
     assert scorer.classifier.version == meta.version and scorer.linear is not None
     [result] = scorer.score_texts(["专业代孕 包成功 加微信 fake_ab_01"])
@@ -376,6 +381,8 @@ def test_the_command_line_turns_the_default_averaging_off_where_it_cannot_apply(
     assert _train_config(3, None, None).average_from == 0
     assert _train_config(6, None, None).average_from == 6
     assert _train_config(4, False, 2).average_from == 2
+    assert _train_config(None, None, None).seed == 20261123
+    assert _train_config(None, None, None, 7).seed == 7
 
 
 def test_the_refit_trains_on_validation_families_too_and_keeps_its_choices(
@@ -498,6 +505,11 @@ def test_crossval_scores_every_post_once_by_a_model_that_never_saw_its_family(
     summary = format_crossval(result).splitlines()
     assert "each fold's transformer as kept (validation's best epoch):" in summary
     assert sum(line.startswith("  epoch ") for line in summary) == 2
+    fold_lines = [line for line in summary if line.startswith("fold ")]
+    assert len(fold_lines) == 2 and all(", at epoch " in line for line in fold_lines)
+    # Averaged weights are not one epoch's: the line says over which epochs.
+    averaged = format_crossval({**result, "config": {**result["config"], "average_from": 1}})
+    assert "averaged over epochs 1-" in averaged and ", at epoch " not in averaged
     written = json.loads((tmp_path / "cv" / "crossval.json").read_text(encoding="utf-8"))
     assert written["fused"]["examples"] == len(pool) and "hard_negative_fpr" in written["intervals"]
     assert any(line.startswith("fold 2/2: train") for line in lines)
