@@ -100,6 +100,20 @@ def fuse_all(
     return fused
 
 
+def cascade_runs(
+    analyses: Sequence[Analysis],
+    linear: npt.NDArray[np.float32],
+    floor: float,
+    fusion: Fusion,
+) -> npt.NDArray[np.bool_]:
+    """The posts the cascade runs the transformer on: where the lexicon found a term
+    or the linear model gives some category at least `floor`. Never below the
+    fusion's corroboration gate, where the transformer's word would not count
+    (`Fusion.corroborated`)."""
+    has_term = np.array([bool(a.matches) for a in analyses], dtype=bool)
+    return has_term | (linear.max(axis=1) >= max(floor, fusion.corroboration))
+
+
 class Scorer:
     """Scores posts in batches. Build once; reuse for every post.
 
@@ -169,11 +183,7 @@ class Scorer:
         n = len(texts)
         linear, category = self.linear.predict_with_categories(texts)
         if self.cascade:
-            has_term = np.array([bool(a.matches) for a in analyses], dtype=bool)
-            # Below the fusion's corroboration gate the transformer's word would not
-            # count (`Fusion.corroborated`): it need not run there either.
-            floor = max(self.cascade_floor, self.fusion.corroboration)
-            run = has_term | (linear.max(axis=1) >= floor)
+            run = cascade_runs(analyses, linear, self.cascade_floor, self.fusion)
         else:
             run = np.ones(n, dtype=bool)
         # The models read Chinese: a text without a single Han character (blank,

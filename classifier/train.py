@@ -36,7 +36,7 @@ from classifier.evaluate import category_flags, label_matrix, metrics
 from classifier.fusion import FORMAT_V6, Fusion
 from classifier.linear import LinearModel
 from classifier.model import ModelMeta, TextClassifier, model_input
-from classifier.scorer import Scored, Scorer, fuse_all
+from classifier.scorer import Scored, Scorer, cascade_runs, fuse_all
 from classifier.tokenizer import build_vocab, make_tokenizer
 from cluewatch.errors import ConfigError, ModelLoadError, TrainingDataError
 from cluewatch.taxonomy import CATEGORIES
@@ -799,9 +799,8 @@ def choose_cascade_floor(
     positives = max(1, int(truth.sum()))
     full = category_flags(scored.fused, thresholds, fusion.secondary).any(axis=1)
     full_recall = float((full & truth).sum()) / positives
-    has_term = np.array([bool(a.matches) for a in scored.analyses], dtype=bool)
     for floor in CASCADE_FLOORS:
-        run = has_term | (scored.linear.max(axis=1) >= floor)
+        run = cascade_runs(scored.analyses, scored.linear, floor, fusion)
         model = np.where(run[:, None], scored.model, scored.linear)
         fused = fuse_all(fusion, model, scored.linear, scored.analyses, scored.category)
         flagged = category_flags(fused, thresholds, fusion.secondary).any(axis=1)
